@@ -1,0 +1,87 @@
+"""The one composition root: every service built from a `Settings`, closed in reverse order.
+
+    async with build_services(settings) as services:
+        ...
+
+The web app enters it from a cleanup_ctx, the bots from their start-up hooks, the CLI from
+its command. Tests pass replacements (e.g. `counters=`) to swap a dependency.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from core.metrics import Metrics
+from core.services import Services
+from core.settings import Settings
+
+log = logging.getLogger("threadr.bootstrap")
+
+
+def build_generator(settings: Settings, metrics: Metrics):
+    """(configured generator, offline generator): the LLM wrapped with the offline fallback."""
+    from core.generate.offline import OfflineGenerator
+
+    offline = OfflineGenerator()
+    if settings.generator != "llm":
+        return offline, offline
+    from core.generate.fallback import FallbackGenerator
+    from core.generate.llm import LLMGenerator
+
+    return FallbackGenerator(LLMGenerator(settings, metrics), offline, metrics), offline
+
+
+@asynccontextmanager
+async def build_services(settings: Settings, **overrides) -> AsyncIterator[Services]:
+    """Open the store, counters, fetcher and generators for `settings`; close them on exit."""
+    from core.accounts import PasswordHasher, TokenService
+    from core.articles.fetch import SafeFetcher
+    from core.counters.factory import open_counters
+    from core.quotas import Quotas
+    from core.store.factory import open_store
+
+    metrics = overrides.pop("metrics", None) or Metrics()
+    async with AsyncExitStack() as stack:
+        store = overrides.pop("store", None)
+        if store is None:
+            store = await open_store(settings)
+            stack.push_async_callback(store.close)
+        counters = overrides.pop("counters", None)
+        if counters is None:
+            counters = await open_counters(settings, metrics)
+            stack.push_async_callback(counters.close)
+        fetcher = overrides.pop("fetcher", None)
+        if fetcher is None:
+            fetcher = SafeFetcher(settings)
+            stack.push_async_callback(fetcher.close)
+        generator, offline = build_generator(settings, metrics)
+        generator = overrides.pop("generator", generator)
+        if hasattr(generator, "close"):
+            stack.push_async_callback(generator.close)
+        services = Services(
+            settings=settings,
+            store=store,
+            counters=counters,
+            fetcher=fetcher,
+            generator=generator,
+            offline=offline,
+            passwords=PasswordHasher(),
+            tokens=TokenService(settings.resolved_jwt_secret(), settings.jwt_audience,
+                                settings.jwt_ttl_minutes),
+            quotas=Quotas(counters, settings, metrics),
+            metrics=metrics,
+            **overrides,
+        )
+        if services.billing is None and settings.billing_configured:
+            services.billing = _build_billing(settings)
+        yield services
+
+
+def _build_billing(settings: Settings):
+    try:
+        from core.billing import StripeBilling
+    except ImportError:  # billing arrives with the Stripe issue
+        return None
+    return StripeBilling(settings)

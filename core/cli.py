@@ -1,0 +1,205 @@
+"""The `threadr` command line: serve, thread, migrate, doctor, and the bot processes.
+
+Every command reads the settings once, enters the composition root it needs, and turns
+domain errors into one clear line on stderr with a non-zero exit status — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from core import __version__
+from core.errors import ThreadrError
+from core.models import LinkPolicy, Mode, Numbering, NumberingPosition, ThreadOptions, Tone
+
+
+class CliError(Exception):
+    """A user mistake on the command line (exit status 2)."""
+
+
+def _add_thread_parser(sub) -> None:
+    p = sub.add_parser("thread", help="make a thread from a URL, a file or stdin (offline by default)",
+                       description="Print a ready-to-post X thread for an article.")
+    p.add_argument("url", nargs="?", help="article URL to fetch")
+    p.add_argument("-f", "--file", help="text or .html file to read ('-' for stdin)")
+    p.add_argument("--html", metavar="FILE", help="an HTML file (use with --url)")
+    p.add_argument("--url", dest="page_url", help="the URL the HTML/text came from")
+    p.add_argument("--mode", choices=[m.value for m in Mode],
+                   help="summarize an article, or split your own text (default: summarize "
+                        "for URLs and HTML, split for text)")
+    p.add_argument("--numbering", choices=[n.value for n in Numbering], default="1/n")
+    p.add_argument("--numbering-position", choices=[n.value for n in NumberingPosition],
+                   default="suffix")
+    p.add_argument("--max-posts", type=int, metavar="N", help="at most N posts (1-25)")
+    p.add_argument("--link", choices=[x.value for x in LinkPolicy], default="last",
+                   help="where the source link goes")
+    p.add_argument("--tone", choices=[t.value for t in Tone], default="neutral")
+    p.add_argument("--hashtags", type=int, default=0, choices=range(0, 4), metavar="0-3")
+    p.add_argument("--emoji", action="store_true", help="allow emoji in generated posts")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="threadr", description="Turn any article into a ready-to-post X thread.")
+    parser.add_argument("--version", action="version", version=f"threadr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the web page and HTTP API")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    _add_thread_parser(sub)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("doctor", help="show configuration and check every dependency")
+    return parser
+
+
+def _options(args) -> ThreadOptions:
+    if args.max_posts is not None and not 1 <= args.max_posts <= 25:
+        raise CliError("--max-posts must be between 1 and 25")
+    mode = args.mode or ("split" if _is_text_input(args) else "summarize")
+    return ThreadOptions(
+        mode=Mode(mode), numbering=Numbering(args.numbering),
+        numbering_position=NumberingPosition(args.numbering_position),
+        link=LinkPolicy(args.link), max_posts=args.max_posts, tone=Tone(args.tone),
+        hashtags=args.hashtags, emoji=args.emoji,
+    )
+
+
+def _is_text_input(args) -> bool:
+    return bool(args.file) and not _looks_like_html(args.file)
+
+
+def _looks_like_html(name: str) -> bool:
+    return name != "-" and Path(name).suffix.lower() in {".html", ".htm", ".xhtml"}
+
+
+def _read(name: str) -> str:
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        return Path(name).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CliError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _request(args):
+    from core.models import ThreadRequest
+
+    sources = [x for x in (args.url, args.file, args.html) if x]
+    if len(sources) != 1:
+        raise CliError("give exactly one of: URL, -f FILE, --html FILE")
+    options = _options(args)
+    if args.url:
+        return ThreadRequest(url=args.url, options=options)
+    if args.html or _looks_like_html(args.file):
+        return ThreadRequest(html=_read(args.html or args.file), url=args.page_url,
+                             options=options)
+    text = _read(args.file)
+    if "<html" in text[:2000].lower() and args.file == "-":
+        return ThreadRequest(html=text, url=args.page_url, options=options)
+    return ThreadRequest(text=text, url=args.page_url, options=options)
+
+
+async def _thread(args, settings) -> int:
+    from core.articles.fetch import SafeFetcher
+    from core.bootstrap import build_generator
+    from core.metrics import Metrics
+    from core.usecases.sources import load_article
+
+    request = _request(args)
+    if request.text is not None and not request.text.strip():
+        raise CliError("the input is empty")
+    generator, _ = build_generator(settings, Metrics())
+    fetcher = SafeFetcher(settings)
+    try:
+        article = await load_article(fetcher, request)
+        thread = await generator.generate(article, request.options)
+    finally:
+        await fetcher.close()
+        if hasattr(generator, "close"):
+            await generator.close()
+    _print_thread(thread, args.json)
+    return 0
+
+
+def _print_thread(thread, as_json: bool) -> None:
+    if as_json:
+        out = {
+            "posts": [p.as_dict() for p in thread.posts],
+            "generator": thread.generator,
+            "fallback_reason": thread.fallback_reason,
+            "source": thread.source.as_dict(),
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for i, post in enumerate(thread.posts):
+        if i:
+            print()
+        print(post.text)
+    note = f"[{len(thread.posts)} posts · generator: {thread.generator}"
+    note += f" ({thread.fallback_reason})]" if thread.fallback_reason else "]"
+    print("\n" + note, file=sys.stderr)
+
+
+async def _migrate(settings) -> int:
+    from core.store.migrate import migrate
+
+    applied = await migrate(settings.effective_database_url)
+    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
+          else "database is up to date")
+    return 0
+
+
+def _serve(args, settings) -> int:
+    from web.server import serve
+
+    changes = {k: v for k, v in (("host", args.host), ("port", args.port),
+                                 ("workers", args.workers)) if v is not None}
+    serve(settings.with_(**changes))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.logs import configure_logging
+    from core.settings import Settings
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings, quiet=args.command == "thread")
+        if args.command == "serve":
+            return _serve(args, settings)
+        if args.command == "thread":
+            return asyncio.run(_thread(args, settings))
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "doctor":
+            from core.doctor import run_doctor
+
+            return asyncio.run(run_doctor(settings))
+        parser.error(f"unknown command {args.command}")
+    except CliError as exc:
+        print(f"threadr: error: {exc}", file=sys.stderr)
+        return 2
+    except ThreadrError as exc:
+        print(f"threadr: {exc.message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # invalid settings
+        print(f"threadr: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

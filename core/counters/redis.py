@@ -1,0 +1,143 @@
+"""Redis `Counters`, shared by every process: each check is one atomic Lua script.
+
+Time for rate windows comes from the Redis server (`TIME`), so processes with skewed clocks
+agree. Timeouts are short and the client never retries by itself: a dead Redis answers
+`CountersUnavailable` within about a second, and the fallback wrapper decides what to do.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from core.counters.base import CountersUnavailable
+
+# KEYS[1] counter; ARGV limit, ttl seconds → {reserved 0|1, count}
+_RESERVE = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return {0, n} end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return {1, n}
+"""
+
+# KEYS[1] counter → count after (never below zero, TTL kept)
+_RELEASE = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= 0 then return 0 end
+return redis.call('DECR', KEYS[1])
+"""
+
+# KEYS[1] sorted set of hit times (µs); ARGV limit, window µs → {allowed 0|1, retry µs}
+_HIT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(oldest[2]) + window - now}
+end
+redis.call('ZADD', KEYS[1], now, now .. '-' .. ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
+return {1, 0}
+"""
+
+# KEYS[1] lock; ARGV token → deleted only by its holder
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RedisCounters:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "threadr:",
+        *,
+        socket_timeout: float = 1.0,
+        connect_timeout: float = 0.5,
+        max_connections: int = 64,
+    ) -> None:
+        self._prefix = prefix
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=socket_timeout,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 0),
+        )
+        self._redis = Redis.from_pool(pool)
+        self._reserve = self._redis.register_script(_RESERVE)
+        self._release = self._redis.register_script(_RELEASE)
+        self._hit = self._redis.register_script(_HIT)
+        self._unlock = self._redis.register_script(_UNLOCK)
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def _run(self, awaitable):
+        """Await one Redis call; any failure to get an answer becomes `CountersUnavailable`."""
+        try:
+            return await awaitable
+        except (RedisError, OSError, TimeoutError) as exc:
+            # Drop every pooled connection: after a Redis restart they are all stale, and
+            # keeping them would cost one failed call each before service recovers.
+            try:
+                await self._redis.connection_pool.disconnect()
+            except Exception:  # noqa: BLE001 - best effort on an already broken pool
+                pass
+            raise CountersUnavailable(f"redis: {type(exc).__name__}") from exc
+
+    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
+        ok, count = await self._run(
+            self._reserve(keys=[self._k(key)], args=[int(limit), max(1, int(ttl_seconds))])
+        )
+        return bool(ok), int(count)
+
+    async def release(self, key: str) -> None:
+        await self._run(self._release(keys=[self._k(key)]))
+
+    async def get_count(self, key: str) -> int:
+        value = await self._run(self._redis.get(self._k(key)))
+        return int(value or 0)
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
+        window_us = int(window_seconds * 1_000_000)
+        nonce = secrets.token_hex(4)
+        ok, retry_us = await self._run(
+            self._hit(keys=[self._k(key)], args=[int(limit), window_us, nonce])
+        )
+        if ok:
+            return True, 0.0
+        return False, max(0.001, int(retry_us) / 1_000_000)
+
+    async def cache_get(self, key: str) -> bytes | None:
+        return await self._run(self._redis.get(self._k(key)))
+
+    async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        await self._run(self._redis.set(self._k(key), value, ex=max(1, int(ttl_seconds))))
+
+    async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
+        token = secrets.token_hex(16)
+        px = max(1, int(ttl_seconds * 1000))
+        ok = await self._run(self._redis.set(self._k(key), token, nx=True, px=px))
+        return token if ok else None
+
+    async def release_lock(self, key: str, token: str) -> None:
+        await self._run(self._unlock(keys=[self._k(key)], args=[token]))
+
+    async def ping(self) -> None:
+        await self._run(self._redis.ping())
+
+    async def close(self) -> None:
+        try:
+            await self._redis.aclose()
+        except (RedisError, OSError):
+            pass

@@ -1,0 +1,1 @@
+"""Thread generators: the offline extractive summarizer (default) and the LLM generator."""

@@ -1,0 +1,127 @@
+"""Reading the model's `{"posts": [...]}` answer: incrementally while it streams, and whole.
+
+`PostStreamParser.feed(chunk)` returns the posts whose JSON string has just closed, so a
+surface can show each post as soon as the model finishes writing it. It is a small
+character-level JSON scanner: a string is decoded only once its closing quote arrives, so
+chunk boundaries inside escapes (`\\n`, `\\u00e9`) or between the halves of a surrogate pair
+(`\\ud83d\\ude00`) need no special care. Posts are accepted as `posts: ["…"]` or
+`posts: [{"text": "…"}]`; anything before the first `{` (code fences, "Sure! Here is…") and
+after the top-level object closes (trailing prose) is ignored.
+
+`parse_posts(text)` is the tolerant whole-answer parser; it raises `InvalidModelOutput`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
+
+
+class InvalidModelOutput(ValueError):
+    """The model's answer holds no usable list of posts."""
+
+
+class PostStreamParser:
+    def __init__(self) -> None:
+        self._started = False
+        self._done = False
+        # One frame per open container: [kind, key, expecting_key]; kind "obj" or "arr".
+        self._stack: list[list] = []
+        self._in_string = False
+        self._escape = False
+        self._raw: list[str] = []
+
+    def feed(self, chunk: str) -> list[str]:
+        out: list[str] = []
+        for ch in chunk:
+            if self._done:
+                break
+            if self._in_string:
+                self._string_char(ch, out)
+            elif not self._started:
+                if ch == "{":
+                    self._started = True
+                    self._stack.append(["obj", None, True])
+            else:
+                self._structural(ch)
+        return out
+
+    def _string_char(self, ch: str, out: list[str]) -> None:
+        if self._escape:
+            self._escape = False
+        elif ch == "\\":
+            self._escape = True
+        elif ch == '"':
+            self._in_string = False
+            self._close_string(out)
+            return
+        self._raw.append(ch)
+
+    def _structural(self, ch: str) -> None:
+        top = self._stack[-1]
+        if ch == '"':
+            self._in_string, self._raw = True, []
+        elif ch in "{[":
+            self._stack.append(["obj" if ch == "{" else "arr", None, ch == "{"])
+        elif ch in "}]":
+            self._stack.pop()
+            if not self._stack:
+                self._done = True
+        elif ch == "," and top[0] == "obj":
+            top[1], top[2] = None, True
+
+    def _close_string(self, out: list[str]) -> None:
+        top = self._stack[-1]
+        try:
+            value = json.loads('"' + "".join(self._raw) + '"')
+        except ValueError:
+            value = None
+        if top[0] == "obj" and top[2]:
+            top[1], top[2] = value, False
+            return
+        if isinstance(value, str) and self._is_post_path():
+            out.append(value)
+
+    def _is_post_path(self) -> bool:
+        kinds = [(f[0], f[1]) for f in self._stack]
+        if len(kinds) == 2:
+            return kinds[0] == ("obj", "posts") and kinds[1][0] == "arr"
+        if len(kinds) == 3:
+            return (kinds[0] == ("obj", "posts") and kinds[1][0] == "arr"
+                    and kinds[2] == ("obj", "text"))
+        return False
+
+
+def parse_posts(text: str) -> list[str]:
+    """The posts in a whole answer: strict JSON, fenced JSON, or JSON followed by prose."""
+    for candidate in _candidates(text):
+        posts = _posts_from(candidate)
+        if posts is not None:
+            return posts
+    raise InvalidModelOutput("the model did not answer with a JSON list of posts")
+
+
+def _candidates(text: str):
+    yield text
+    for match in _FENCE.finditer(text):
+        yield match.group(1)
+    for opener in "{[":
+        start = text.find(opener)
+        if start >= 0:
+            yield text[start:]
+
+
+def _posts_from(candidate: str) -> list[str] | None:
+    try:
+        value, _ = json.JSONDecoder().raw_decode(candidate.strip())
+    except ValueError:
+        return None
+    if isinstance(value, dict):
+        value = value.get("posts")
+    if not isinstance(value, list):
+        return None
+    posts = [p.get("text") if isinstance(p, dict) else p for p in value]
+    posts = [p for p in posts if isinstance(p, str)]
+    return posts or None

@@ -1,0 +1,105 @@
+"""Sentence segmentation for any language: pure functions over strings.
+
+Latin-style terminators (. ! ? …) end a sentence only when followed by whitespace and a
+word that may start one (not a lowercase letter), and not after an abbreviation
+("Dr.", "e.g."), an initial ("J."), or a dotted acronym ("U.S.") unless the next word is
+a typical sentence opener. Decimals ("3.14") never split (no whitespace). CJK, Devanagari
+and Arabic terminators (。！？।؟) always end a sentence, spaces or not. A terminator inside
+an open quotation that closes later in the paragraph does not split.
+"""
+
+from __future__ import annotations
+
+import regex
+
+# Titles and Latin shorthands that are (almost) never the end of a sentence.
+_NEVER_END = frozenset(
+    "mr mrs ms mx dr prof st mt gen gov sen rep lt col capt sgt maj adm rev hon fr vs cf "
+    "e.g i.e approx ca messrs mme mlle viz resp dept univ".split()
+)
+# Abbreviations that are not an end when a number follows ("No. 5", "Jan. 3", "p. 12").
+_BEFORE_NUMBER = frozenset(
+    "no nos p pp vol fig figs art sec ch op jan feb mar apr jun jul aug sep sept oct nov "
+    "dec est tel ed eds".split()
+)
+# Abbreviations that often do end a sentence; split only before a typical opener.
+_MAYBE_END = frozenset("inc ltd co corp llc plc jr sr etc al bros".split())
+_OPENERS = frozenset(
+    "the this that these those it its he she they we i you but and yet so in on at for a an "
+    "as if when while after before there here our his her their what why how now then some "
+    "many most one meanwhile however still today last next".split()
+)
+
+_LATIN_END = regex.compile(
+    r"""(?P<term>[.!?‽…]+)(?P<close>["'”’»)\]]*)\s+(?=(?P<next>\S))""", regex.VERSION1
+)
+_WIDE_END = regex.compile(r"[。！？｡।॥؟۔]+[」』”’）》〉】\"')]*\s*|[!?]+(?=[\p{Han}\p{Hiragana}\p{Katakana}])")
+_KANA_NEXT = regex.compile(r"\p{Hiragana}")
+_WORD_BEFORE = regex.compile(r"(\S+)$")
+_WORD_AFTER = regex.compile(r"[\p{L}\p{N}]+")
+_DOTTED = regex.compile(r"^(?:\p{L}\.)+\p{L}$")
+_NEWLINES = regex.compile(r"\s*\n\s*")
+_SPACES = regex.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Non-empty lines of `text` (extracted articles put one paragraph per line)."""
+    return [_SPACES.sub(" ", p).strip() for p in _NEWLINES.split(text) if p.strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, in order, whitespace-trimmed; paragraphs never merge."""
+    return [s for p in split_paragraphs(text) for s in _split_paragraph(p)]
+
+
+def _split_paragraph(paragraph: str) -> list[str]:
+    cuts = sorted({m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
+                  | {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)})
+    pieces, start = [], 0
+    for cut in cuts:
+        if _inside_quote(paragraph, start, cut):
+            continue
+        pieces.append(paragraph[start:cut].strip())
+        start = cut
+    pieces.append(paragraph[start:].strip())
+    return [p for p in pieces if p]
+
+
+def _is_wide_end(text: str, m: regex.Match) -> bool:
+    """A quoted CJK sentence followed by a particle ("「はい。」と言った") goes on."""
+    quoted = m.group(0).rstrip()[-1:] in "」』”’）》〉】\"')"
+    return not (quoted and _KANA_NEXT.match(text, m.end()))
+
+
+def _is_latin_end(text: str, m: regex.Match) -> bool:
+    nxt = m.group("next")
+    if nxt.islower():
+        return False
+    term = m.group("term")
+    if term != ".":  # "!", "?", "…", "..." before a capital: an end
+        return True
+    before = _WORD_BEFORE.search(text, 0, m.start("term"))
+    if not before:
+        return True
+    word = before.group(1).lstrip("\"'“‘«([").lower()
+    following = _WORD_AFTER.match(text, m.end())
+    next_word = following.group(0).lower() if following else ""
+    if word in _NEVER_END:
+        return False
+    if word in _BEFORE_NUMBER:
+        return not nxt.isdigit()
+    if len(word) == 1 and word.isalpha():  # an initial: "J. K. Rowling"
+        return False
+    if word in _MAYBE_END or _DOTTED.match(word):
+        return next_word in _OPENERS
+    return True
+
+
+def _inside_quote(text: str, start: int, cut: int) -> bool:
+    """True when `cut` falls inside a double quotation that closes later in `text`."""
+    span = text[start:cut]
+    curly_open = span.count("“") - span.count("”")
+    if curly_open > 0 and "”" in text[cut:]:
+        return True
+    straight = span.count('"')
+    return straight % 2 == 1 and '"' in text[cut:]

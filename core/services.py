@@ -1,0 +1,38 @@
+"""The services every use case receives, built once by `core.bootstrap.build_services`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.accounts import PasswordHasher, TokenService
+    from core.articles.fetch import Fetcher
+    from core.counters.base import Counters
+    from core.generate.base import Generator
+    from core.metrics import Metrics
+    from core.quotas import Quotas
+    from core.settings import Settings
+    from core.store.base import Store
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    counters: Counters  # already wrapped with the per-process fallback policy
+    fetcher: Fetcher
+    generator: Generator  # the configured one (LLM with offline fallback, or offline)
+    offline: Generator
+    passwords: PasswordHasher
+    tokens: TokenService
+    quotas: Quotas
+    metrics: Metrics
+    billing: Any | None = None  # core.billing.Billing when Stripe is configured
+    clock: Callable[[], datetime] = field(default=utcnow)

@@ -1,0 +1,224 @@
+"""One settings object, read from the environment once at start-up.
+
+Every variable is documented, with its default, in `.env.example`. Nothing else in Threadr
+reads `os.environ`. Secrets (JWT_SECRET, OPENAI_API_KEY, STRIPE_*, bot tokens) are kept in
+`SecretStr` so they never show up in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+class SecretStr(str):
+    """A string whose repr/str in logs is masked. Use `.reveal()` where the value is needed."""
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')" if self else "SecretStr('')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    def masked(self) -> str:
+        return "**********" if self else ""
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on"}:
+        return True
+    if v in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("threadr", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- general ---
+    env: str = "development"  # THREADR_ENV: development | production | test
+    data_dir: Path = field(default_factory=default_data_dir)  # THREADR_DATA_DIR
+    log_level: str = "INFO"
+    log_json: bool = True
+    public_url: str = "http://localhost:8080"  # PUBLIC_URL: where people reach the web page
+    # --- web ---
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    shutdown_grace: float = 20.0
+    trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-For is believed
+    cors_origins: tuple[str, ...] = ()  # extra allowed origins besides public_url
+    extension_ids: tuple[str, ...] = ()  # chrome-extension://<id>, moz-extension://<uuid>
+    max_text_bytes: int = 100_000
+    max_html_bytes: int = 5_000_000
+    # --- storage ---
+    database_url: str = ""  # "" → sqlite:///<data_dir>/threadr.db
+    redis_url: str = ""  # "" → in-process counters and cache
+    redis_prefix: str = "threadr:"
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    # --- accounts ---
+    jwt_secret: SecretStr = SecretStr("")
+    jwt_audience: str = "threadr"
+    jwt_ttl_minutes: int = 60
+    # --- quotas ---
+    free_daily_quota: int = 5
+    premium_daily_quota: int = 200
+    burst_per_minute: int = 10
+    fallback_daily_quota: int = 5  # per process, when Redis is unreachable
+    cache_ttl_seconds: int = 86_400
+    # --- fetcher ---
+    fetch_allowed_ports: tuple[int, ...] = (80, 443)
+    fetch_connect_timeout: float = 5.0
+    fetch_total_timeout: float = 20.0
+    fetch_max_bytes: int = 2_000_000
+    fetch_max_redirects: int = 3
+    fetch_allow_loopback: bool = False  # TEST ONLY: lets tests serve pages from 127.0.0.1
+    # --- LLM ---
+    generator: str = "offline"  # offline | llm
+    openai_api_key: SecretStr = SecretStr("")
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    llm_max_retries: int = 2
+    llm_rate_per_minute: int = 60
+    llm_breaker_failures: int = 5
+    llm_breaker_cooldown: float = 30.0
+    llm_max_input_tokens: int = 6000
+    # --- billing ---
+    stripe_secret_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_api_base: str = ""
+    stripe_price_id: str = ""  # subscription mode uses a Price id
+    stripe_mode: str = "payment"  # payment | subscription
+    premium_price_cents: int = 499
+    premium_currency: str = "usd"
+    premium_days: int = 30
+    # --- bots ---
+    telegram_token: SecretStr = SecretStr("")
+    telegram_api_base: str = ""  # e.g. http://127.0.0.1:8081/bot for a stand-in
+    telegram_webhook_secret: SecretStr = SecretStr("")
+    telegram_mode: str = "polling"  # polling | webhook
+    discord_token: SecretStr = SecretStr("")
+    discord_api_base: str = ""
+    discord_gateway_url: str = ""
+    # --- extension packaging ---
+    extension_server_url: str = "http://localhost:8080"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'threadr.db'}"
+
+    @property
+    def billing_configured(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.generator == "llm" and bool(self.openai_base_url or self.openai_api_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Read every field from its upper-case environment variable (see `.env.example`)."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            name = _ENV_NAMES.get(f.name, f.name.upper())
+            if name not in env:
+                continue
+            raw = env[name]
+            values[f.name] = _convert(f.name, cls.__dataclass_fields__[f.name].type, raw)
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes) -> Settings:
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+    def resolved_jwt_secret(self) -> str:
+        """The JWT key. Production requires JWT_SECRET; the embedded default persists one."""
+        if self.jwt_secret:
+            return self.jwt_secret.reveal()
+        if self.is_production:
+            raise RuntimeError("JWT_SECRET must be set in production (THREADR_ENV=production)")
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+        return value
+
+    def public_dict(self) -> dict:
+        """Every setting, secrets masked: for `threadr doctor` and start-up logs."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, SecretStr):
+                value = value.masked()
+            elif f.name in ("database_url", "redis_url") and value:
+                value = _mask_url_password(value)
+            out[f.name] = value if not isinstance(value, Path) else str(value)
+        return out
+
+
+_ENV_NAMES = {
+    "env": "THREADR_ENV",
+    "data_dir": "THREADR_DATA_DIR",
+    "host": "THREADR_HOST",
+    "port": "THREADR_PORT",
+    "workers": "THREADR_WORKERS",
+    "generator": "THREADR_GENERATOR",
+}
+
+
+def _convert(name: str, type_: str, raw: str):
+    t = str(type_)
+    try:
+        if t == "SecretStr":
+            return SecretStr(raw)
+        if t == "Path":
+            return Path(raw).expanduser()
+        if t == "bool":
+            return _bool(raw)
+        if t == "int":
+            return int(raw)
+        if t == "float":
+            return float(raw)
+        if t == "tuple[int, ...]":
+            return tuple(int(x) for x in _csv(raw))
+        if t == "tuple[str, ...]":
+            return _csv(raw)
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"invalid value for {name.upper()}: {exc}") from None
+
+
+def _mask_url_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":****@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

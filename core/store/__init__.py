@@ -1,0 +1,1 @@
+"""Durable storage: one `Store` protocol, PostgreSQL (production) and SQLite (embedded)."""

@@ -1,0 +1,117 @@
+"""The storage contract. Implementations: `core.store.postgres` and `core.store.sqlite`.
+
+Both pass the same contract tests (tests/integration/test_store_contract.py). All times are
+timezone-aware UTC datetimes. Ids are opaque strings. A method that finds nothing returns
+None / False rather than raising, except where noted. Any failure to reach the database
+raises `core.errors.StorageUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from core.models import ApiToken, Post, Thread, User
+
+
+class BillingTx(Protocol):
+    """Operations inside one database transaction, for exactly-once webhook handling."""
+
+    async def mark_event_processed(self, event_id: str, event_type: str) -> bool:
+        """Record the event id; False when it was already recorded (a replay: do nothing)."""
+
+    async def add_premium_grant(
+        self, user_id: str, source: str, source_ref: str, starts_at: datetime, until: datetime
+    ) -> bool:
+        """Add a grant keyed by `source_ref` (e.g. a payment intent); False if it exists."""
+
+    async def revoke_premium_grants(self, source_ref: str, revoked_at: datetime) -> int:
+        """Revoke every grant with this `source_ref`; returns how many were revoked."""
+
+    async def set_premium_grant_until(self, source_ref: str, until: datetime) -> bool:
+        """Move the end of an existing grant (subscription periods)."""
+
+    async def premium_until(self, user_id: str, now: datetime) -> datetime | None: ...
+
+    async def find_grant_user(self, source_ref: str) -> str | None: ...
+
+
+class Store(Protocol):
+    # --- users and identities ---
+    async def create_user(self, email: str | None, password_hash: str | None) -> User:
+        """Create an account. Raises `EmailTaken` when the (normalised) email exists."""
+
+    async def get_user(self, user_id: str) -> User | None: ...
+
+    async def get_user_by_email(self, email: str) -> User | None: ...
+
+    async def user_for_identity(self, platform: str, external_id: str) -> str:
+        """The account behind a platform identity, created atomically on first use."""
+
+    async def find_identity(self, platform: str, external_id: str) -> str | None: ...
+
+    async def link_identity(self, platform: str, external_id: str, user_id: str) -> None:
+        """Point an identity at `user_id` (creating it if needed)."""
+
+    async def list_identities(self, user_id: str) -> list[tuple[str, str]]: ...
+
+    # --- one-time link codes ---
+    async def create_link_code(
+        self, code_hash: str, platform: str, external_id: str, expires_at: datetime
+    ) -> None: ...
+
+    async def consume_link_code(self, code_hash: str, now: datetime) -> tuple[str, str] | None:
+        """Atomically use a code: the (platform, external_id) it was made for, at most once."""
+
+    # --- extension tokens ---
+    async def create_api_token(self, user_id: str, name: str, token_hash: str) -> ApiToken: ...
+
+    async def get_api_token(self, token_hash: str) -> ApiToken | None:
+        """The live (not revoked) token with this hash."""
+
+    async def list_api_tokens(self, user_id: str) -> list[ApiToken]: ...
+
+    async def revoke_api_token(self, user_id: str, token_id: str, now: datetime) -> bool: ...
+
+    # --- thread history ---
+    async def save_thread(self, user_id: str, thread: Thread) -> Thread:
+        """Store a delivered thread; returns it with `id` and `created_at` set."""
+
+    async def get_thread(self, user_id: str, thread_id: str) -> Thread | None:
+        """Only the owner's thread: another user's id answers None."""
+
+    async def list_threads(
+        self, user_id: str, limit: int = 20, before: str | None = None
+    ) -> list[Thread]:
+        """Newest first; `before` is the id of the last thread of the previous page."""
+
+    async def update_thread_posts(
+        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime
+    ) -> Thread | None: ...
+
+    async def delete_thread(self, user_id: str, thread_id: str) -> bool: ...
+
+    # --- usage and analytics ---
+    async def record_usage(
+        self, quota_key: str, user_id: str | None, platform: str, generator: str,
+        prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
+    ) -> None: ...
+
+    async def count_usage(self, quota_key: str, since: datetime) -> int: ...
+
+    async def record_event(self, name: str, user_id: str | None, props: dict) -> None: ...
+
+    # --- premium ---
+    async def premium_until(self, user_id: str, now: datetime) -> datetime | None:
+        """The end of the latest live (not revoked, not ended) grant, if any."""
+
+    def billing_transaction(self) -> AbstractAsyncContextManager[BillingTx]:
+        """A transaction; commits on normal exit, rolls back on exception."""
+
+    # --- lifecycle ---
+    async def ping(self) -> None:
+        """Raise StorageUnavailable if the database cannot answer."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases: the core API every surface calls."""

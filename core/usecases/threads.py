@@ -1,0 +1,237 @@
+"""Thread use cases: generate (quota → cache → generate → save → charge) and history.
+
+Every surface (web, bots, CLI) calls these; none of them re-implements a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from core.errors import InvalidInput, NotFound, PostTooLong
+from core.generate.base import OnPost
+from core.models import (
+    DEFAULT_MAX_POSTS,
+    PREMIUM_MAX_POSTS,
+    Caller,
+    Post,
+    Source,
+    Thread,
+    ThreadOptions,
+    ThreadRequest,
+)
+from core.services import Services
+from core.text import weighted_length
+from core.usecases.sources import load_article, validate_request
+
+log = logging.getLogger("threadr.threads")
+
+OnMeta = Callable[[Source], Awaitable[None]]
+
+# How long a caller waits for another process computing the same thread before doing it itself.
+_SINGLE_FLIGHT_WAIT = 30.0
+_SINGLE_FLIGHT_POLL = 0.05
+
+
+async def generate_thread(
+    services: Services,
+    caller: Caller,
+    request: ThreadRequest,
+    *,
+    on_meta: OnMeta | None = None,
+    on_post: OnPost | None = None,
+) -> Thread:
+    """Turn a URL, an HTML page or pasted text into a thread for `caller`.
+
+    Order: validate → burst limit → quota reservation → article → cache / single-flight →
+    generate → save to history (signed-in callers) → charge. A quota unit is charged only for
+    a delivered, freshly generated thread: a failure or a cache hit costs nothing.
+    Raises domain errors (QuotaExceeded, RateLimited, BlockedUrl, Paywalled, …).
+    """
+    validate_request(services.settings, request)
+    if caller.ip:
+        await services.quotas.check_burst(caller.ip, "generate")
+    premium = await _is_premium(services, caller)
+    _check_post_limit(request.options, premium)
+    reservation = await services.quotas.reserve(caller.quota_key, premium)
+    try:
+        article = await load_article(services.fetcher, request)
+        if on_meta:
+            await on_meta(Source.from_article(article))
+        key = _cache_key(services, request, article.text)
+        thread = await _cached_or_generate(services, key, article, request.options, on_post)
+        if caller.user_id:
+            thread = await services.store.save_thread(caller.user_id, thread)
+    except BaseException:
+        await reservation.release()
+        services.metrics.generations.labels(services.generator.name, "failed").inc()
+        raise
+    if thread.cached:
+        await reservation.release()
+        services.metrics.cache_hits.inc()
+    else:
+        await reservation.commit()
+    await _record_usage(services, caller, thread)
+    return thread
+
+
+async def _is_premium(services: Services, caller: Caller) -> bool:
+    if not caller.user_id:
+        return False
+    until = await services.store.premium_until(caller.user_id, services.clock())
+    return until is not None and until > services.clock()
+
+
+def _check_post_limit(options: ThreadOptions, premium: bool) -> None:
+    if options.max_posts is None:
+        return
+    cap = PREMIUM_MAX_POSTS if premium else DEFAULT_MAX_POSTS
+    if options.max_posts > cap:
+        plan = "premium" if premium else "the free plan"
+        raise InvalidInput(f"At most {cap} posts per thread on {plan}.")
+
+
+def _cache_key(services: Services, request: ThreadRequest, text: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(services.generator.cache_key_part.encode())
+    digest.update(json.dumps(request.options.as_dict(), sort_keys=True).encode())
+    digest.update((request.url or "").encode())
+    digest.update(b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return "thread:" + digest.hexdigest()
+
+
+async def _cached_or_generate(
+    services: Services, key: str, article, options: ThreadOptions, on_post: OnPost | None
+) -> Thread:
+    """The cached thread for `key`, or a fresh one computed once across concurrent callers."""
+    cached = await _cache_get(services, key)
+    if cached is None:
+        cached = await _single_flight(services, key, article, options, on_post)
+        if not cached.cached:
+            return cached
+    if on_post:
+        for i, post in enumerate(cached.posts):
+            await on_post(i, post.text)
+    return cached
+
+
+async def _single_flight(services, key, article, options, on_post) -> Thread:
+    inflight: dict[str, asyncio.Future] = services.__dict__.setdefault("_inflight", {})
+    if key in inflight:  # same process: share the computation in progress
+        thread = await asyncio.shield(inflight[key])
+        return _as_cached(thread)
+    future = asyncio.get_running_loop().create_future()
+    inflight[key] = future
+    try:
+        thread = await _generate_across_processes(services, key, article, options, on_post)
+        future.set_result(thread)
+        return thread
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # mark retrieved: followers re-raise it themselves
+        raise
+    finally:
+        inflight.pop(key, None)
+
+
+async def _generate_across_processes(services, key, article, options, on_post) -> Thread:
+    counters = services.counters
+    token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
+    if token is None:  # another process is generating it: wait for its result (bounded)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _SINGLE_FLIGHT_WAIT
+        while loop.time() < deadline:
+            await asyncio.sleep(_SINGLE_FLIGHT_POLL)
+            if (cached := await _cache_get(services, key)) is not None:
+                return cached
+        token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
+    try:
+        thread = await services.generator.generate(article, options, on_post)
+        services.metrics.generations.labels(thread.generator, "ok").inc()
+        if not thread.fallback_reason:  # a fallback is not what the LLM would say: keep trying
+            payload = json.dumps(thread.as_dict()).encode()
+            await counters.cache_set(key, payload, services.settings.cache_ttl_seconds)
+        return thread
+    finally:
+        if token is not None:
+            await counters.release_lock("lock:" + key, token)
+
+
+def _as_cached(thread: Thread) -> Thread:
+    from dataclasses import replace
+
+    return replace(thread, cached=True, id=None, created_at=None, usage=None)
+
+
+async def _cache_get(services: Services, key: str) -> Thread | None:
+    raw = await services.counters.cache_get(key)
+    if raw is None:
+        return None
+    try:
+        return _as_cached(Thread.from_dict(json.loads(raw)))
+    except (ValueError, KeyError, TypeError):
+        log.warning("discarding an unreadable cache entry")
+        return None
+
+
+async def _record_usage(services: Services, caller: Caller, thread: Thread) -> None:
+    usage = thread.usage
+    try:
+        await services.store.record_usage(
+            caller.quota_key, caller.user_id, caller.platform, thread.generator,
+            usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+            thread.cached, services.clock(),
+        )
+    except Exception:  # accounting must never cost the person their thread
+        log.warning("could not record usage", exc_info=True)
+
+
+async def list_threads(
+    services: Services, user_id: str, limit: int = 20, before: str | None = None
+) -> list[Thread]:
+    """The caller's saved threads, newest first (`before`: id of the last one already seen)."""
+    return await services.store.list_threads(user_id, max(1, min(limit, 100)), before)
+
+
+async def get_thread(services: Services, user_id: str, thread_id: str) -> Thread:
+    """One of the caller's threads; NotFound for a missing id or someone else's thread."""
+    thread = await services.store.get_thread(user_id, thread_id)
+    if thread is None:
+        raise NotFound("Thread not found.")
+    return thread
+
+
+async def update_thread(
+    services: Services, user_id: str, thread_id: str, posts: list[str]
+) -> Thread:
+    """Replace a thread's posts with the person's edits, each re-checked by the length engine."""
+    checked = []
+    for i, text in enumerate(posts):
+        text = text.strip()
+        length = weighted_length(text)
+        if not text:
+            raise InvalidInput(f"Post {i + 1} is empty.")
+        if length > 280:
+            raise PostTooLong(
+                f"Post {i + 1} is {length} characters long; X allows 280.",
+                index=i, weighted_length=length,
+            )
+        checked.append(Post(text, length))
+    if not checked:
+        raise InvalidInput("A thread needs at least one post.")
+    thread = await services.store.update_thread_posts(
+        user_id, thread_id, checked, services.clock()
+    )
+    if thread is None:
+        raise NotFound("Thread not found.")
+    return thread
+
+
+async def delete_thread(services: Services, user_id: str, thread_id: str) -> None:
+    """Delete one of the caller's threads; NotFound otherwise."""
+    if not await services.store.delete_thread(user_id, thread_id):
+        raise NotFound("Thread not found.")

@@ -1,0 +1,19 @@
+"""Every typed key of the web app's state, in one place (aiohttp `web.AppKey`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from core.services import Services
+from core.settings import Settings
+from web.security import CorsPolicy, ProxyPolicy
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+CORS = web.AppKey("cors", CorsPolicy)
+PROXIES = web.AppKey("proxies", ProxyPolicy)
+OPENAPI = web.AppKey("openapi", dict)
+
+# Per-request values (request[...] keys are plain strings in aiohttp).
+REQUEST_ID = "threadr.request_id"
+CLIENT_IP = "threadr.client_ip"

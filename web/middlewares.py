@@ -1,0 +1,80 @@
+"""Request id, client IP, CORS preflight, error translation, access log and metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from aiohttp import web
+
+from core.errors import ThreadrError
+from web import errors
+from web.keys import CLIENT_IP, CORS, PROXIES, REQUEST_ID, SERVICES
+from web.security import SECURITY_HEADERS, is_preflight
+
+access_log = logging.getLogger("threadr.access")
+error_log = logging.getLogger("threadr.web")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _route_label(request: web.Request) -> str:
+    info = request.match_info
+    resource = getattr(info.route, "resource", None) if info is not None else None
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe(request: web.Request, handler) -> web.StreamResponse:
+    """Outermost: request id, client IP, access log and metrics around everything else."""
+    incoming = request.headers.get("X-Request-Id", "")
+    request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    request[CLIENT_IP] = request.app[PROXIES].for_request(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = request_id
+        return response
+    finally:
+        elapsed = time.perf_counter() - started
+        route = _route_label(request)
+        metrics = request.app[SERVICES].metrics
+        metrics.requests.labels(request.method, route, str(status)).inc()
+        metrics.latency.labels(route).observe(elapsed)
+        access_log.info("request", extra={
+            "request_id": request_id, "method": request.method, "route": route,
+            "path": request.path, "status": status, "ms": round(elapsed * 1000, 2),
+            "ip": request[CLIENT_IP],
+        })
+
+
+@web.middleware
+async def translate_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Every failure leaves as JSON `{"error": {...}}`; nothing internal reaches a client."""
+    try:
+        if is_preflight(request):
+            return request.app[CORS].preflight(request)
+        return await handler(request)
+    except ThreadrError as exc:
+        return errors.from_domain(exc)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return errors.from_http(exc)
+    except Exception:
+        request_id = request.get(REQUEST_ID, "-")
+        error_log.exception("unhandled error", extra={"request_id": request_id})
+        return errors.internal_error(request_id)
+
+
+async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    """Security and CORS headers on every response, streamed (SSE) ones included."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    request.app[CORS].decorate(request, response)
+    if REQUEST_ID in request:
+        response.headers.setdefault("X-Request-Id", request[REQUEST_ID])

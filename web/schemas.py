@@ -1,0 +1,164 @@
+"""Pydantic v2 models of the API v1 bodies: request validation and the OpenAPI schemas."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.models import PREMIUM_MAX_POSTS, LinkPolicy, Mode, Numbering, NumberingPosition, Tone
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ThreadCreate(BaseModel):
+    """A URL, an HTML page with its URL (the extension), or pasted text (optionally with the
+    URL it came from, used as the thread's link); and the options."""
+
+    model_config = _STRICT
+    url: str | None = Field(None, min_length=1, max_length=2048)
+    html: str | None = Field(None, min_length=1)
+    text: str | None = Field(None, min_length=1)
+    mode: Mode = Mode.SUMMARIZE
+    numbering: Numbering = Numbering.SLASH
+    numbering_position: NumberingPosition = NumberingPosition.SUFFIX
+    link: LinkPolicy = LinkPolicy.LAST
+    max_posts: int | None = Field(None, ge=1, le=PREMIUM_MAX_POSTS)
+    tone: Tone = Tone.NEUTRAL
+    hashtags: int = Field(0, ge=0, le=3)
+    emoji: bool = False
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ThreadCreate:
+        if self.html is not None and self.url is None:
+            raise ValueError("html needs the page's url")
+        if self.text is not None and self.html is not None:
+            raise ValueError("send either html (with its url) or text, not both")
+        if self.text is None and self.url is None:
+            raise ValueError("send a url, an html page with its url, or text")
+        return self
+
+
+class ThreadPatch(BaseModel):
+    model_config = _STRICT
+    posts: list[str] = Field(min_length=1, max_length=PREMIUM_MAX_POSTS)
+
+
+class Credentials(BaseModel):
+    model_config = _STRICT
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenCreate(BaseModel):
+    model_config = _STRICT
+    name: str = Field("Browser extension", min_length=1, max_length=100)
+
+
+# ---- responses (documentation only; the handlers build them from domain objects) ----
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    upgrade_url: str | None = None
+    resets_at: str | None = None
+    limit: int | None = None
+    request_id: str | None = None
+    fields: list[dict] | None = None
+    index: int | None = None
+    weighted_length: int | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class PostOut(BaseModel):
+    text: str
+    weighted_length: int
+
+
+class SourceOut(BaseModel):
+    url: str | None
+    title: str | None
+    author: str | None
+    site_name: str | None
+    canonical_url: str | None
+    language: str | None
+    published: str | None
+
+
+class OptionsOut(BaseModel):
+    mode: Mode
+    numbering: Numbering
+    numbering_position: NumberingPosition
+    link: LinkPolicy
+    max_posts: int | None
+    tone: Tone
+    hashtags: int
+    emoji: bool
+    language: str | None
+
+
+class ThreadOut(BaseModel):
+    id: str | None
+    posts: list[PostOut]
+    generator: str
+    fallback_reason: str | None
+    source: SourceOut
+    options: OptionsOut
+    created_at: str | None
+    edited_at: str | None
+    cached: bool
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
+    next_before: str | None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    email: str | None
+
+
+class AuthOut(BaseModel):
+    token: str
+    user: UserOut
+
+
+class UsageOut(BaseModel):
+    plan: str
+    limit: int
+    used: int
+    remaining: int
+    resets_at: str
+    premium_until: str | None
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    created_at: str
+    last_used_at: str | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The raw token, shown once: `thr_…`")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenOut]
+
+
+class ConfigOut(BaseModel):
+    billing: bool
+    max_text_bytes: int
+    max_html_bytes: int
+    max_post_length: int
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, str] = {}

@@ -1,0 +1,1 @@
+"""Request handlers: parse input, call one core use case, format the answer."""

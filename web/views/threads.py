@@ -1,0 +1,118 @@
+"""POST/GET /api/v1/threads and GET/PATCH/DELETE /api/v1/threads/{id}."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from core.errors import ThreadrError
+from core.models import Source, ThreadOptions, ThreadRequest
+from core.text import weighted_length
+from core.usecases import threads as usecase
+from web.errors import error_payload
+from web.inputs import SMALL_BODY, caller, current_user, parse_json, query_int
+from web.keys import REQUEST_ID, SERVICES
+from web.schemas import ThreadCreate, ThreadPatch
+from web.sse import ClientGone, EventStream
+
+log = logging.getLogger("threadr.web")
+_OPTION_FIELDS = tuple(ThreadOptions.__dataclass_fields__)
+
+
+def _thread_request(body: ThreadCreate) -> ThreadRequest:
+    """Sizes and the choice of source are re-checked by the core (`validate_request`)."""
+    options = ThreadOptions(**{name: getattr(body, name) for name in _OPTION_FIELDS})
+    return ThreadRequest(url=body.url, html=body.html, text=body.text, options=options)
+
+
+def wants_stream(request: web.Request) -> bool:
+    return "text/event-stream" in request.headers.get("Accept", "")
+
+
+async def create_thread(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    settings = services.settings
+    limit = max(settings.max_html_bytes, settings.max_text_bytes) + SMALL_BODY
+    body = await parse_json(request, ThreadCreate, limit)
+    thread_request = _thread_request(body)
+    who = await caller(request)
+    if not wants_stream(request):
+        thread = await usecase.generate_thread(services, who, thread_request)
+        return web.json_response(thread.as_dict())
+    return await _stream_thread(request, who, thread_request)
+
+
+async def _stream_thread(request: web.Request, who, thread_request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    stream = EventStream(request)
+
+    async def on_meta(source: Source) -> None:
+        await stream.send("meta", {"source": source.as_dict()})
+
+    async def on_post(index: int, text: str) -> None:
+        await stream.send("post", {
+            "index": index, "text": text, "weighted_length": weighted_length(text),
+        })
+
+    work = usecase.generate_thread(services, who, thread_request, on_meta=on_meta,
+                                   on_post=on_post)
+    try:
+        thread = await stream.run(work)
+    except ClientGone:
+        log.info("client left the stream", extra={"request_id": request[REQUEST_ID]})
+        return stream.response or web.Response(status=499)
+    except ThreadrError as exc:
+        if not stream.started:
+            raise
+        await _send_quietly(stream, "error", error_payload(exc)["error"])
+        return await stream.finish()
+    except Exception:
+        if not stream.started:
+            raise
+        log.exception("stream failed", extra={"request_id": request[REQUEST_ID]})
+        await _send_quietly(stream, "error", {
+            "code": "internal_error", "message": "Something went wrong on our side. Please retry.",
+        })
+        return await stream.finish()
+    await _send_quietly(stream, "done", thread.as_dict())
+    return await stream.finish()
+
+
+async def _send_quietly(stream: EventStream, event: str, data: dict) -> None:
+    try:
+        await stream.send(event, data)
+    except ClientGone:
+        pass
+
+
+async def list_threads(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    limit = query_int(request, "limit", 20, 1, 100)
+    before = request.query.get("before") or None
+    threads = await usecase.list_threads(request.app[SERVICES], user_id, limit=limit,
+                                         before=before)
+    next_before = threads[-1].id if len(threads) == limit else None
+    return web.json_response({"threads": [t.as_dict() for t in threads],
+                              "next_before": next_before})
+
+
+async def get_thread(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    thread = await usecase.get_thread(request.app[SERVICES], user_id,
+                                      request.match_info["thread_id"])
+    return web.json_response(thread.as_dict())
+
+
+async def update_thread(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    body = await parse_json(request, ThreadPatch)
+    thread = await usecase.update_thread(request.app[SERVICES], user_id,
+                                         request.match_info["thread_id"], body.posts)
+    return web.json_response(thread.as_dict())
+
+
+async def delete_thread(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    await usecase.delete_thread(request.app[SERVICES], user_id, request.match_info["thread_id"])
+    return web.Response(status=204)
