@@ -38,6 +38,10 @@ class FetchFailed(ThreadrError):
     code, status, message = "fetch_failed", 502, "The page could not be fetched."
 
 
+class PageTooLarge(FetchFailed):
+    code, status, message = "page_too_large", 422, "The page is too large to fetch."
+
+
 class UnsupportedContent(ThreadrError):
     code, status, message = "unsupported_content", 422, "That address is not an HTML or text page."
 

@@ -64,6 +64,7 @@ class Settings:
     extension_ids: tuple[str, ...] = ()  # chrome-extension://<id>, moz-extension://<uuid>
     max_text_bytes: int = 100_000
     max_html_bytes: int = 5_000_000
+    sse_heartbeat_seconds: float = 15.0  # comment lines that keep idle SSE streams open
     # --- storage ---
     database_url: str = ""  # "" → sqlite:///<data_dir>/threadr.db
     redis_url: str = ""  # "" → in-process counters and cache
@@ -144,6 +145,8 @@ class Settings:
             if name not in env:
                 continue
             raw = env[name]
+            if raw == "" and str(f.type) not in ("str", "SecretStr", "tuple[str, ...]"):
+                continue  # an empty value means "use the default"
             values[f.name] = _convert(f.name, cls.__dataclass_fields__[f.name].type, raw)
         values.update(overrides)
         return cls(**values)

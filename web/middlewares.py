@@ -37,7 +37,6 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
-        response.headers["X-Request-Id"] = request_id
         return response
     finally:
         elapsed = time.perf_counter() - started
@@ -75,6 +74,7 @@ async def on_response_prepare(request: web.Request, response: web.StreamResponse
     """Security and CORS headers on every response, streamed (SSE) ones included."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = "Threadr"
     request.app[CORS].decorate(request, response)
     if REQUEST_ID in request:
         response.headers.setdefault("X-Request-Id", request[REQUEST_ID])

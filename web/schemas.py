@@ -13,7 +13,10 @@ class ThreadCreate(BaseModel):
     """A URL, an HTML page with its URL (the extension), or pasted text (optionally with the
     URL it came from, used as the thread's link); and the options."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["url"]}, {"required": ["text"]}],
+        "not": {"required": ["html", "text"]},
+    })
     url: str | None = Field(None, min_length=1, max_length=2048)
     html: str | None = Field(None, min_length=1)
     text: str | None = Field(None, min_length=1)
@@ -162,3 +165,11 @@ class ConfigOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     checks: dict[str, str] = {}
+
+
+class AccountOut(BaseModel):
+    """The account as `core.usecases.accounts.get_account` describes it."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    email: str | None

@@ -61,7 +61,7 @@ class RedisCounters:
         prefix: str = "threadr:",
         *,
         socket_timeout: float = 1.0,
-        connect_timeout: float = 0.5,
+        connect_timeout: float = 1.0,
         max_connections: int = 64,
     ) -> None:
         self._prefix = prefix

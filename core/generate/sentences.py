@@ -10,7 +10,7 @@ an open quotation that closes later in the paragraph does not split.
 
 from __future__ import annotations
 
-import regex
+import re
 
 # Titles and Latin shorthands that are (almost) never the end of a sentence.
 _NEVER_END = frozenset(
@@ -30,16 +30,16 @@ _OPENERS = frozenset(
     "many most one meanwhile however still today last next".split()
 )
 
-_LATIN_END = regex.compile(
-    r"""(?P<term>[.!?‽…]+)(?P<close>["'”’»)\]]*)\s+(?=(?P<next>\S))""", regex.VERSION1
-)
-_WIDE_END = regex.compile(r"[。！？｡।॥؟۔]+[」』”’）》〉】\"')]*\s*|[!?]+(?=[\p{Han}\p{Hiragana}\p{Katakana}])")
-_KANA_NEXT = regex.compile(r"\p{Hiragana}")
-_WORD_BEFORE = regex.compile(r"(\S+)$")
-_WORD_AFTER = regex.compile(r"[\p{L}\p{N}]+")
-_DOTTED = regex.compile(r"^(?:\p{L}\.)+\p{L}$")
-_NEWLINES = regex.compile(r"\s*\n\s*")
-_SPACES = regex.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Unspaced scripts: Han, kana, Hangul syllables are spaced but kept here for "!?" runs.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LATIN_END = re.compile(r"""([.!?‽…]+)["'”’»)\]]*\s+(?=(\S))""")
+_WIDE_END = re.compile(rf"[。！？｡।॥؟۔]+[」』”’）》〉】\"')]*\s*|[!?]+(?=[{CJK}])")
+_WIDE_CLOSERS = "」』”’）》〉】\"')"
+_KANA_NEXT = re.compile(r"[\u3040-\u309f]")
+_WORD_AFTER = re.compile(r"[^\W_]+")
+_DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -49,12 +49,15 @@ def split_paragraphs(text: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text`, in order, whitespace-trimmed; paragraphs never merge."""
-    return [s for p in split_paragraphs(text) for s in _split_paragraph(p)]
+    return [s for p in split_paragraphs(text) for s in sentences_in(p)]
 
 
-def _split_paragraph(paragraph: str) -> list[str]:
-    cuts = sorted({m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
-                  | {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)})
+def sentences_in(paragraph: str) -> list[str]:
+    """The sentences of one paragraph (as given by `split_paragraphs`)."""
+    cuts = sorted(
+        {m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
+        | {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)}
+    )
     pieces, start = [], 0
     for cut in cuts:
         if _inside_quote(paragraph, start, cut):
@@ -65,23 +68,21 @@ def _split_paragraph(paragraph: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _is_wide_end(text: str, m: regex.Match) -> bool:
+def _is_wide_end(text: str, m: re.Match) -> bool:
     """A quoted CJK sentence followed by a particle ("「はい。」と言った") goes on."""
-    quoted = m.group(0).rstrip()[-1:] in "」』”’）》〉】\"')"
+    quoted = m.group(0).rstrip()[-1:] in _WIDE_CLOSERS
     return not (quoted and _KANA_NEXT.match(text, m.end()))
 
 
-def _is_latin_end(text: str, m: regex.Match) -> bool:
-    nxt = m.group("next")
+def _is_latin_end(text: str, m: re.Match) -> bool:
+    nxt = m.group(2)
     if nxt.islower():
         return False
-    term = m.group("term")
-    if term != ".":  # "!", "?", "…", "..." before a capital: an end
+    if m.group(1) != ".":  # "!", "?", "…", "..." before a capital: an end
         return True
-    before = _WORD_BEFORE.search(text, 0, m.start("term"))
-    if not before:
+    word = text[text.rfind(" ", 0, m.start()) + 1 : m.start()].lstrip("\"'“‘«([").lower()
+    if not word:
         return True
-    word = before.group(1).lstrip("\"'“‘«([").lower()
     following = _WORD_AFTER.match(text, m.end())
     next_word = following.group(0).lower() if following else ""
     if word in _NEVER_END:

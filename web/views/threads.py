@@ -45,7 +45,7 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
 
 async def _stream_thread(request: web.Request, who, thread_request) -> web.StreamResponse:
     services = request.app[SERVICES]
-    stream = EventStream(request)
+    stream = EventStream(request, heartbeat=services.settings.sse_heartbeat_seconds)
 
     async def on_meta(source: Source) -> None:
         await stream.send("meta", {"source": source.as_dict()})

@@ -1,0 +1,151 @@
+"""Account building blocks: email rules, password hashing, access tokens, extension tokens,
+link codes. No storage and no asyncio here; the use cases in `core.usecases.accounts` do I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import jwt
+from argon2 import PasswordHasher as _Argon2
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.errors import InvalidInput, InvalidLinkCode, Unauthorized
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+API_TOKEN_PREFIX = "thr_"
+LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+LINK_CODE_LENGTH = 8
+LINK_CODE_TTL = timedelta(minutes=10)
+MIN_JWT_KEY_BYTES = 32
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+def normalize_email(email: str) -> str:
+    """Trim and lowercase; `InvalidInput` when it cannot be an email address."""
+    value = (email or "").strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value) or ".." in value.split("@")[1]:
+        raise InvalidInput("Enter a valid email address.")
+    return value
+
+
+def check_password(password: str) -> None:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(
+            f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long."
+        )
+
+
+class PasswordHasher:
+    """argon2id, at least OWASP's minimum (m=19 MiB, t=2, p=1). CPU-bound: call from a thread."""
+
+    def __init__(self, time_cost: int = 2, memory_kib: int = 19 * 1024, parallelism: int = 1):
+        self._argon = _Argon2(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
+            hash_len=32, salt_len=16, type=Type.ID,
+        )
+        self._dummy_hash: str | None = None
+
+    def hash(self, password: str) -> str:
+        check_password(password)
+        return self._argon.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._argon.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        try:
+            return self._argon.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    def dummy_verify(self, password: str) -> bool:
+        """Spend the time of a real verification (unknown email), then answer False."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._argon.hash(secrets.token_urlsafe(16))
+        self.verify(self._dummy_hash, password)
+        return False
+
+
+class TokenService:
+    """Short-lived HS256 access tokens; the algorithm is pinned, every claim required."""
+
+    def __init__(
+        self, secret: str, audience: str, ttl_minutes: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if len(secret.encode()) < MIN_JWT_KEY_BYTES:
+            raise ValueError(f"the JWT key must be at least {MIN_JWT_KEY_BYTES} bytes")
+        self._secret = secret
+        self._audience = audience
+        self._ttl = ttl_minutes * 60
+        self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenService:
+        return cls(settings.resolved_jwt_secret(), settings.jwt_audience,
+                   settings.jwt_ttl_minutes)
+
+    def issue(self, user_id: str) -> str:
+        now = int(self._clock())
+        claims = {"sub": user_id, "aud": self._audience, "iat": now, "exp": now + self._ttl}
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def verify(self, token: str) -> str:
+        """The user id in a valid token; `Unauthorized` for anything else."""
+        if not isinstance(token, str) or not token or len(token) > 4096:
+            raise Unauthorized("Your session is not valid. Please sign in again.")
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=["HS256"], audience=self._audience,
+                options={"require": ["exp", "iat", "sub", "aud"]}, leeway=5,
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("Your session has expired. Please sign in again.") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("Your session is not valid. Please sign in again.") from None
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise Unauthorized("Your session is not valid. Please sign in again.")
+        return sub
+
+
+def hash_api_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_api_token() -> tuple[str, str]:
+    """A long-lived extension token `thr_…` and the sha256 hex stored in its place."""
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return raw, hash_api_token(raw)
+
+
+def is_api_token(value: str) -> bool:
+    return value.startswith(API_TOKEN_PREFIX)
+
+
+def hash_link_code(code: str) -> str:
+    """Normalise what a person typed (case, spaces, dashes), then hash; `InvalidLinkCode`."""
+    cleaned = re.sub(r"[\s-]", "", code or "").upper()
+    if len(cleaned) != LINK_CODE_LENGTH or set(cleaned) - set(LINK_CODE_ALPHABET):
+        raise InvalidLinkCode()
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+def new_link_code() -> tuple[str, str]:
+    """A one-time code to join a bot identity to a web account, and its stored hash."""
+    code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
+    return code, hash_link_code(code)

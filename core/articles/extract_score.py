@@ -1,0 +1,179 @@
+"""A readability-style content scorer over an lxml tree (read-only, one pass).
+
+Every block with its own text (a `<p>`, or a `<div>`/`<td>` holding loose text) gives
+points to its ancestors, decaying with distance; the best-scoring containers, discounted
+by link density and boilerplate class names, are the article's regions. Used on its own
+when the primary extractor finds nothing, and to vet the primary extractor's paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from core.articles.extract_html import squash
+
+_BOILERPLATE = re.compile(
+    r"comment|share|sharing|social|related|recommend|newsletter|promo|sidebar|footer|"
+    r"masthead|nav|menu|breadcrumb|subscribe|signup|sign-up|advert|sponsor|popup|modal|"
+    r"cookie|widget|outbrain|taboola|caption|byline|author-bio|disqus|most-popular|"
+    r"trending|read-more|readmore|more-stories",
+    re.I,
+)
+_CONTENT = re.compile(r"article|body|content|entry|main|post|story|text|blog", re.I)
+_NEVER_CONTENT = frozenset(
+    "nav footer aside form script style noscript figure figcaption button select iframe svg "
+    "template textarea input head title meta link".split()
+)
+_INLINE = frozenset(
+    "a abbr b bdi bdo br cite code data dfn em font i kbd mark q s samp small span strong "
+    "sub sup time u var wbr del ins img label strike tt big".split()
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_DECAY = (1, 2, 6, 9, 12)  # ancestor level -> divisor (parent gets all, grandparent half…)
+_REGION_SHARE = 0.3  # a container scoring this share of the best one is a region too
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of loose text, how much of it sits inside links, and where it is.
+
+    `index` is the element's position in document order; `boilerplate_at` the index of its
+    nearest boilerplate-named ancestor-or-self (-1 when none).
+    """
+
+    element: HtmlElement
+    text: str
+    link_chars: int
+    index: int
+    boilerplate_at: int
+
+
+def looks_like_boilerplate(el: HtmlElement) -> bool:
+    """Class/id names say share bar, comments, related links… and nothing says content."""
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return len(names) > 1 and bool(_BOILERPLATE.search(names)) and not _CONTENT.search(names)
+
+
+def _never_content(el: HtmlElement) -> bool:
+    style = el.get("style")
+    return (
+        el.tag in _NEVER_CONTENT
+        or el.get("hidden") is not None
+        or el.get("aria-hidden") == "true"
+        or (style is not None and "display:none" in style.replace(" ", ""))
+    )
+
+
+def _loose_text(el: HtmlElement) -> tuple[str, int]:
+    """Text of `el` outside its block children (line breaks kept), and its link characters."""
+    parts, link_chars = [el.text or ""], 0
+    for child in el:
+        tag = child.tag
+        if tag == "br":
+            parts.append("\n")
+        elif isinstance(tag, str) and tag in _INLINE:
+            text = child.text_content()
+            parts.append(text)
+            anchors = [child] if tag == "a" else child.iter("a")
+            link_chars += sum(len(a.text_content()) for a in anchors)
+        parts.append(child.tail or "")
+    return "".join(parts), link_chars
+
+
+class ContentMap:
+    """One walk over the page body: its text blocks, then scores per container."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        body = tree.find("body")
+        self.order: dict[HtmlElement, int] = {}
+        self.blocks = self._walk(body if body is not None else tree)
+
+    def _walk(self, root: HtmlElement) -> list[Block]:
+        found, stack = [], [(root, -1)]
+        while stack:
+            el, boilerplate_at = stack.pop()
+            if el is not root and _never_content(el):
+                continue
+            index = self.order[el] = len(self.order)
+            if looks_like_boilerplate(el):
+                boilerplate_at = index
+            text, link_chars = _loose_text(el)
+            if text.strip():
+                found.append(Block(el, text, link_chars, index, boilerplate_at))
+            stack.extend(
+                (c, boilerplate_at)
+                for c in reversed(el)
+                if isinstance(c.tag, str) and c.tag not in _INLINE
+            )
+        return found
+
+    def scores(self) -> tuple[dict[HtmlElement, float], dict[HtmlElement, float]]:
+        """Content points per container, and its link density (from nearby blocks)."""
+        points: dict[HtmlElement, float] = defaultdict(float)
+        chars: dict[HtmlElement, list[int]] = defaultdict(lambda: [0, 0])
+        for block in self.blocks:
+            size = len(block.text.strip())
+            gain = 0.0
+            if block.element.tag not in _HEADINGS and block.element.tag != "li":
+                if size >= 25 and block.link_chars <= size / 2:
+                    gain = 1 + block.text.count(",") + min(size // 100, 3)
+            ancestor = block.element.getparent()
+            for divisor in _DECAY:
+                if ancestor is None:
+                    break
+                points[ancestor] += gain / divisor
+                tally = chars[ancestor]
+                tally[0] += size
+                tally[1] += block.link_chars
+                ancestor = ancestor.getparent()
+        density = {el: links / (total or 1) for el, (total, links) in chars.items()}
+        return {el: p for el, p in points.items() if p > 0}, density
+
+    def subtree_end(self, el: HtmlElement) -> int:
+        """Index just past `el`'s last walked descendant."""
+        node = el
+        while node is not None:
+            sibling = node.getnext()
+            while sibling is not None:
+                if sibling in self.order:
+                    return self.order[sibling]
+                sibling = sibling.getnext()
+            node = node.getparent()
+        return len(self.order)
+
+
+def content_regions(cmap: ContentMap) -> list[HtmlElement]:
+    """The containers most likely to hold the article, outermost only, in document order."""
+    points, density = cmap.scores()
+    if not points:
+        return []
+    floor = _REGION_SHARE * max(points.values()) / 2  # skip hopeless containers early
+    final = {
+        el: score * (1 - density.get(el, 0)) * (0.5 if looks_like_boilerplate(el) else 1)
+        for el, score in points.items()
+        if score >= floor
+    }
+    best = max(final.values())
+    if best <= 0:
+        return []
+    chosen = {el for el, score in final.items() if score >= _REGION_SHARE * best}
+    outer = [el for el in chosen if not any(a in chosen for a in el.iterancestors())]
+    return sorted(outer, key=lambda el: cmap.order.get(el, -1))
+
+
+def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[str]:
+    """Paragraph texts of the regions: boilerplate-named and link-heavy blocks left out."""
+    spans = [(cmap.order.get(r, -1), cmap.subtree_end(r)) for r in regions]
+    paragraphs = []
+    for block in cmap.blocks:
+        inside = [start for start, end in spans if start <= block.index < end]
+        if not inside or block.boilerplate_at > inside[0]:
+            continue
+        if block.link_chars > len(squash(block.text)) / 2:
+            continue
+        paragraphs.extend(t for t in (squash(line) for line in block.text.split("\n")) if t)
+    return paragraphs

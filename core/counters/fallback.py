@@ -1,0 +1,140 @@
+"""The one place that decides what happens when the shared counters (Redis) are down.
+
+`FallbackCounters` wraps the primary backend. While the primary answers, every call goes to
+it. When it raises, the call is served by a per-process `MemoryCounters` instead:
+
+- quotas stay bounded: `reserve` uses `min(limit, settings.fallback_daily_quota)`, never
+  unlimited; burst limits (`hit`) keep their limit;
+- the cache misses and drops writes; single-flight locks become per-process;
+- nothing is raised to the caller, the outage is logged once and every fallback quota check
+  counts `metrics.counters_fallback`;
+- the primary is probed again at most every `retry_interval` seconds (one probe at a time),
+  so service returns to it within a few seconds of it coming back.
+
+Only `ping` reports the primary's failure (for readiness checks); `degraded` says whether the
+fallback is currently serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.counters.base import Counters
+from core.counters.memory import MemoryCounters
+
+if TYPE_CHECKING:
+    from core.metrics import Metrics
+    from core.settings import Settings
+
+_LOCAL = "local:"  # lock tokens issued by the fallback carry this prefix
+
+
+class FallbackCounters:
+    def __init__(
+        self,
+        primary: Counters,
+        settings: Settings,
+        metrics: Metrics,
+        logger: logging.Logger,
+        *,
+        retry_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        fallback: MemoryCounters | None = None,
+    ) -> None:
+        self.primary = primary
+        self._settings = settings
+        self._metrics = metrics
+        self._log = logger
+        self._retry_interval = retry_interval
+        self._clock = clock
+        self._memory = fallback or MemoryCounters(max_keys=50_000, max_cache_entries=1)
+        self._down = False
+        self._next_probe = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        """True while calls are served by the per-process fallback."""
+        return self._down
+
+    async def _try(self, op: str, *args: Any) -> tuple[bool, Any]:
+        """(True, result) from the primary, or (False, None) when it cannot answer now."""
+        if self._down:
+            if self._clock() < self._next_probe:
+                return False, None
+            self._next_probe = self._clock() + self._retry_interval  # one probe at a time
+        try:
+            result = await getattr(self.primary, op)(*args)
+        except Exception as exc:  # noqa: BLE001 - the policy: never raise to the caller
+            self._mark_down(exc)
+            return False, None
+        if self._down:
+            self._down = False
+            self._log.warning("counters backend is back; leaving the per-process fallback")
+        return True, result
+
+    def _mark_down(self, exc: Exception) -> None:
+        self._next_probe = self._clock() + self._retry_interval
+        if not self._down:
+            self._down = True
+            self._log.error(
+                "counters backend unavailable (%s); serving quotas from a per-process "
+                "fallback limited to %d a day",
+                type(exc).__name__, self._settings.fallback_daily_quota,
+            )
+
+    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
+        ok, result = await self._try("reserve", key, limit, ttl_seconds)
+        if ok:
+            return result
+        self._metrics.counters_fallback.inc()
+        bounded = min(limit, self._settings.fallback_daily_quota)
+        return await self._memory.reserve(key, bounded, ttl_seconds)
+
+    async def release(self, key: str) -> None:
+        ok, _ = await self._try("release", key)
+        if not ok:
+            await self._memory.release(key)
+
+    async def get_count(self, key: str) -> int:
+        ok, result = await self._try("get_count", key)
+        return result if ok else await self._memory.get_count(key)
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
+        ok, result = await self._try("hit", key, limit, window_seconds)
+        if ok:
+            return result
+        self._metrics.counters_fallback.inc()
+        return await self._memory.hit(key, limit, window_seconds)
+
+    async def cache_get(self, key: str) -> bytes | None:
+        ok, result = await self._try("cache_get", key)
+        return result if ok else None
+
+    async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        await self._try("cache_set", key, value, ttl_seconds)
+
+    async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
+        ok, result = await self._try("acquire_lock", key, ttl_seconds)
+        if ok:
+            return result
+        token = await self._memory.acquire_lock(key, ttl_seconds)
+        return _LOCAL + token if token else None
+
+    async def release_lock(self, key: str, token: str) -> None:
+        if token.startswith(_LOCAL):
+            await self._memory.release_lock(key, token[len(_LOCAL):])
+        else:
+            await self._try("release_lock", key, token)
+
+    async def ping(self) -> None:
+        """Raises `CountersUnavailable` when the primary is down (for /readyz)."""
+        await self.primary.ping()
+
+    async def close(self) -> None:
+        try:
+            await self.primary.close()
+        finally:
+            await self._memory.close()

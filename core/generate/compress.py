@@ -1,0 +1,69 @@
+"""Light, safe compression of a chosen sentence: pure string functions.
+
+- Parentheticals and bracketed citations go: "(pictured)", "(AP)", "[3]", "（注）". A
+  parenthesis holding the sentence's only digits is kept (it may carry the fact), and one
+  that opens the sentence stays as is.
+- A leading discourse filler goes: additive ones ("Moreover,", "In addition,") always;
+  contrastive ones ("However,", "But") only when the sentence before it in the article is
+  not kept right before it (then the contrast points at nothing the reader sees).
+- Whitespace is collapsed and spaces before punctuation removed.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_PAREN = regex.compile(
+    r"\s*(?:\((?P<p>[^()]{1,90})\)|\[(?:\d+|citation needed|note \d+)\]|（[^（）]{1,60}）)"
+)
+_ADDITIVE = regex.compile(
+    r"^(?:moreover|furthermore|additionally|in addition|also|besides|indeed|of course|in fact|"
+    r"notably|interestingly|importantly|basically|essentially|actually|so|now|well|overall|"
+    r"as a result|in other words|that said|to be sure)\s*,\s*|^and\s+(?=\S)",
+    regex.IGNORECASE,
+)
+_CONTRASTIVE = regex.compile(
+    r"^(?:however|but|yet|still|nevertheless|nonetheless|meanwhile|instead|on the other hand|"
+    r"by contrast|in contrast|even so|then again)\s*,\s*(?=\S)|^but\s+(?=\S)",
+    regex.IGNORECASE,
+)
+_SPACE_BEFORE_PUNCT = regex.compile(r"\s+(?=[,.;:!?…])")
+_SPACES = regex.compile(r"\s{2,}")
+_DIGIT = regex.compile(r"\d")
+
+
+def compress(sentence: str, follows_previous: bool = False, *, aggressive: bool = False) -> str:
+    """A shorter sentence saying the same thing.
+
+    `follows_previous`: the article's previous sentence is kept right before this one.
+    `aggressive` (punchy tone): contrastive fillers go even then.
+    """
+    text = _drop_parentheticals(sentence)
+    text = _drop_filler(text, keep_contrast=follows_previous and not aggressive)
+    text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text or sentence.strip()
+
+
+def _drop_parentheticals(text: str) -> str:
+    digits_outside = len(_DIGIT.findall(_PAREN.sub("", text)))
+
+    def drop(m: regex.Match) -> str:
+        if m.start() == 0 and not m.group(0)[:1].isspace():
+            return m.group(0)
+        inner = m.group("p") or ""
+        if _DIGIT.search(inner) and digits_outside == 0:
+            return m.group(0)
+        return ""
+
+    return _PAREN.sub(drop, text)
+
+
+def _drop_filler(text: str, keep_contrast: bool) -> str:
+    m = _ADDITIVE.match(text)
+    if not m and not keep_contrast:
+        m = _CONTRASTIVE.match(text)
+    if not m or len(text) - m.end() < 12:
+        return text
+    rest = text[m.end() :]
+    return rest[0].upper() + rest[1:]

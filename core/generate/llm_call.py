@@ -1,0 +1,150 @@
+"""Calling the chat API: rate limit, retries within the time budget, response formats, stream.
+
+`ChatCaller.complete(messages, emitter)` makes the upstream call(s) for one generation and
+returns the raw answer text with token usage, or raises `LLMFailure(reason)`.
+Response format: `json_schema` (strict) first; a server that refuses it (400/422/500) is
+asked for `json_object`, then (400/422) for plain text read tolerantly. The mode that worked
+is remembered for the life of the caller (one per process). Retries: 5xx, 408/409/429 and
+connection errors, honouring `Retry-After`, bounded by `max_retries` and the deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import openai
+from aiolimiter import AsyncLimiter
+
+from core.generate.llm_output import ProvisionalPosts
+from core.generate.llm_stream import PostStreamParser
+from core.generate.resilience import LLMFailure, RetryPolicy, parse_retry_after
+from core.metrics import Metrics
+from core.models import TokenUsage
+
+MODES = ("json_schema", "json_object", "text")
+_SCHEMA = {
+    "name": "thread", "strict": True,
+    "schema": {
+        "type": "object", "additionalProperties": False, "required": ["posts"],
+        "properties": {"posts": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    usage: TokenUsage | None
+
+
+class ChatCaller:
+    def __init__(
+        self, client: openai.AsyncOpenAI, model: str, metrics: Metrics, *,
+        limiter: AsyncLimiter, retry: RetryPolicy, sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self._client, self._model, self._metrics = client, model, metrics
+        self._limiter, self._retry, self._sleep = limiter, retry, sleep
+        self._mode = 0  # index into MODES of the response format known to work
+
+    @property
+    def mode(self) -> str:
+        return MODES[self._mode]
+
+    async def complete(
+        self, messages: list[dict], emitter: ProvisionalPosts | None, budget: float
+    ) -> Answer:
+        """The model's answer within `budget` seconds; `emitter` (streaming) gets each post
+        as it completes. Raises `LLMFailure`, or `openai.APITimeoutError` (the caller's
+        overall timeout handles both kinds of timeout the same way)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        attempt = 0
+        while True:
+            try:
+                await self._acquire(deadline - loop.time())
+                return await self._with_formats(messages, emitter)
+            except openai.APITimeoutError:
+                raise
+            except (openai.APIError, httpx.HTTPError) as exc:
+                reason, retry_after, retryable = _classify(exc)
+            self._metrics.llm_calls.labels(reason).inc()
+            wait = self._retry.delay(attempt, retry_after, deadline - loop.time()) \
+                if retryable else None
+            if wait is None:
+                raise LLMFailure(reason, f"after {attempt + 1} call(s)")
+            await self._sleep(wait)
+            attempt += 1
+
+    async def _acquire(self, remaining: float) -> None:
+        """The per-process outbound rate limit; waiting past the budget means fail over."""
+        try:
+            async with asyncio.timeout(max(0.0, remaining)):
+                await self._limiter.acquire()
+        except TimeoutError:
+            raise LLMFailure("llm_rate_limited", "outbound rate limit") from None
+
+    async def _with_formats(self, messages: list[dict], emitter) -> Answer:
+        for index in range(self._mode, len(MODES)):
+            try:
+                answer = await self._call(messages, MODES[index], emitter)
+            except openai.APIStatusError as exc:
+                if index + 1 < len(MODES) and _format_refused(exc.status_code, MODES[index]):
+                    self._metrics.llm_calls.labels("format_refused").inc()
+                    continue
+                raise
+            self._mode = index
+            self._metrics.llm_calls.labels("ok").inc()
+            return answer
+        raise AssertionError("unreachable: the last mode re-raises")
+
+    async def _call(self, messages: list[dict], mode: str, emitter) -> Answer:
+        kwargs: dict = {"model": self._model, "messages": messages}
+        if mode == "json_schema":
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": _SCHEMA}
+        elif mode == "json_object":
+            kwargs["response_format"] = {"type": "json_object"}
+        if emitter is None:
+            done = await self._client.chat.completions.create(**kwargs)
+            text = (done.choices[0].message.content or "") if done.choices else ""
+            return Answer(text, _usage(done.usage))
+        return await self._stream(kwargs, emitter)
+
+    async def _stream(self, kwargs: dict, emitter: ProvisionalPosts) -> Answer:
+        stream = await self._client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        parser, parts, usage = PostStreamParser(), [], None
+        try:
+            async for chunk in stream:
+                usage = _usage(chunk.usage) or usage
+                for choice in chunk.choices:
+                    piece = (choice.delta.content or "") if choice.delta else ""
+                    parts.append(piece)
+                    for draft in parser.feed(piece):
+                        await emitter.add(draft)
+        finally:
+            await stream.close()
+        return Answer("".join(parts), usage)
+
+
+def _classify(exc: Exception) -> tuple[str, float | None, bool]:
+    """(fallback reason, Retry-After seconds, worth retrying) for a failed call."""
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        reason = "llm_rate_limited" if status == 429 else "llm_unavailable"
+        retryable = status >= 500 or status in (408, 409, 429)
+        return reason, parse_retry_after(exc.response.headers.get("retry-after")), retryable
+    return "llm_unavailable", None, True
+
+
+def _format_refused(status: int, mode: str) -> bool:
+    return status in (400, 422) or (status == 500 and mode == "json_schema")
+
+
+def _usage(usage) -> TokenUsage | None:
+    if usage is None:
+        return None
+    return TokenUsage(usage.prompt_tokens or 0, usage.completion_tokens or 0)

@@ -1,0 +1,254 @@
+"""Sentence ranking for the offline summarizer: pure, deterministic, no I/O.
+
+A sentence's score mixes its centrality (TF-IDF cosine to the whole document), its overlap
+with the title's keywords, and its position (early sentences, paragraph openers), scaled
+down for very short or very long sentences and for questions to the reader. Boilerplate
+(calls to subscribe, bylines, captions, credits, headings) is not a candidate at all.
+Words are letter runs; scripts written without spaces (Han, kana, Thai…) use character
+bigrams, so ranking works in any language.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from core.generate.sentences import CJK, sentences_in, split_paragraphs
+
+_STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers him his how i if in into is
+    it its itself just me more most my no nor not now of off on once only or other our
+    ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours said says say new one
+    two like get got make made many much may might must year years time also even still
+    el la los las de del y en que un una por con para es se al lo le les des et du au
+    une est pas pour sur dans qui ce il elle der die das und ist nicht ein eine zu den
+    mit von im auf dem für o os as um uma não em da do il di che è per non""".split()
+)
+_BOILERPLATE_ANYWHERE = re.compile(
+    r"""\b(?:subscribe|subscription|sign[ -]?up|sign[ -]?in|log[ -]?in|click\ here|
+    read\ more|newsletter|follow\ us|share\ this|all\ rights\ reserved|cookies?|
+    advertisement|sponsored|related\ (?:articles?|stories)|recommended\ for\ you|
+    terms\ of\ (?:use|service)|privacy\ policy|download\ (?:the|our)\ app|
+    getty\ images|shutterstock|ap\ photo|afp\ via|copyright|javascript)\b|©""",
+    re.VERBOSE,
+)
+# Cheap substring test first: the regex above runs only on sentences holding one of these.
+_TRIGGERS = (
+    "subscri", "sign", "log", "click", "read more", "newsletter", "follow us", "share this",
+    "rights reserved", "cookie", "advertis", "sponsor", "related", "recommended", "terms of",
+    "privacy", "download", "getty", "shutterstock", "ap photo", "afp via", "copyright",
+    "javascript", "©",
+)  # fmt: skip
+_BOILERPLATE_START = re.compile(
+    r"""(?:photo|image|picture|illustration|video|graphic|caption|credit|source|file)s?
+      \s*(?::|by\b|credit)
+    |(?:by|written\ by|reporting\ by|edited\ by|words\ by)\s+[^\W\d_]
+    |(?:updated|published|posted|last\ (?:modified|updated))\b
+    |(?:read|see|watch|listen)(?:\ also|\ more)?\s*:
+    |(?:advertisement|ad)$""",
+    re.VERBOSE,
+)
+_TERMINAL = re.compile(r"[.!?…。！？｡।؟\"'”’»」』)]$")
+_NO_SPACE = CJK + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # + Thai, Lao, Myanmar, Khmer
+_DENSE = re.compile(f"([{_NO_SPACE}]+)")
+# A word: letters/digits, then letters, digits, combining marks (Indic vowel signs…), ' and -.
+_WORD = re.compile(r"[^\W_][\w\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e'’-]*")
+_HASHTAG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the article with where it stands: `index` counts sentences in order."""
+
+    index: int
+    paragraph: int
+    opens_paragraph: bool
+    text: str
+
+
+def sentences_of(text: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    for p, paragraph in enumerate(split_paragraphs(text)):
+        for i, sentence in enumerate(sentences_in(paragraph)):
+            out.append(Sentence(len(out), p, i == 0, sentence))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased content tokens: words, or character bigrams for unspaced scripts."""
+    tokens: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if not word.isascii() and _DENSE.search(word):
+            for i, part in enumerate(_DENSE.split(word)):
+                if i % 2:  # a dense run: its character bigrams
+                    tokens.extend(part[j : j + 2] for j in range(max(1, len(part) - 1)))
+                elif (part := part.strip("'’-")) and part not in _STOPWORDS:
+                    tokens.append(part)
+        elif (word := word.rstrip("'’-")) not in _STOPWORDS:
+            tokens.append(word)
+    return tokens
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Calls to action, bylines, captions, credits, and headings (short, unpunctuated)."""
+    lower = sentence.lower()
+    if _BOILERPLATE_START.match(lower):
+        return True
+    if any(t in lower for t in _TRIGGERS) and _BOILERPLATE_ANYWHERE.search(lower):
+        return True
+    return not _TERMINAL.search(sentence) and len(tokenize(sentence)) < 12
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A candidate sentence with its score (higher is better) and its content tokens."""
+
+    sentence: Sentence
+    score: float
+    terms: frozenset[str]
+    weight: int  # approximate weighted length (see `approx_weight`)
+
+
+def rank(sentences: list[Sentence], title: str | None) -> list[Ranked]:
+    """Scores for `sentences` (same order); deterministic for the same input."""
+    bags = [Counter(tokenize(s.text)) for s in sentences]
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = sentences[-1].index + 1 if sentences else 1
+    idf = {t: math.log((len(bags) + 1) / (c + 0.5)) for t, c in df.items()}
+    vectors = [{t: c * idf[t] for t, c in bag.items()} for bag in bags]
+    centroid: Counter[str] = Counter()
+    for vec in vectors:
+        centroid.update(vec)
+    centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+    title_terms = set(tokenize(title or ""))
+    ranked = []
+    for s, bag, vec in zip(sentences, bags, vectors, strict=True):
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        centrality = sum(w * centroid[t] for t, w in vec.items()) / (norm * centroid_norm)
+        overlap = len(title_terms & bag.keys()) / len(title_terms) if title_terms else 0.0
+        position = 1.0 - s.index / n
+        base = 0.5 * centrality + 0.25 * overlap + 0.15 * position + 0.1 * s.opens_paragraph
+        score = base * _shape_factor(s.text, sum(bag.values()))
+        ranked.append(Ranked(s, score, frozenset(bag), approx_weight(s.text)))
+    return ranked
+
+
+def _shape_factor(text: str, n_tokens: int) -> float:
+    factor = 1.0
+    if n_tokens < 4:
+        factor *= 0.2
+    elif n_tokens < 7:
+        factor *= 0.6
+    if len(text) > 320:
+        factor *= 0.4
+    elif len(text) > 240:
+        factor *= 0.75
+    if text.rstrip("\"'”’»」』) ").endswith(("?", "？", "؟")):
+        factor *= 0.35
+    return factor
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard overlap of two sentences' content tokens (for redundancy)."""
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def top_keywords(ranked: list[Ranked], title: str | None, k: int) -> list[str]:
+    """Up to `k` keywords (alphabetic words, not unspaced-script bigrams) for hashtags."""
+    if k <= 0:
+        return []
+    counts: Counter[str] = Counter()
+    for r in ranked:
+        counts.update(r.terms)
+    counts = Counter({w: c for w, c in counts.items() if _hashtag_word(w)})
+    title_terms = set(tokenize(title or ""))
+    ranked = sorted(counts, key=lambda w: (-(counts[w] * (3 if w in title_terms else 1)), w))
+    return [w for w in ranked if counts[w] > 1 or w in title_terms][:k]
+
+
+def _hashtag_word(word: str) -> bool:
+    return _HASHTAG_WORD.fullmatch(word) is not None and not _DENSE.search(word)
+
+
+# --- choosing what the thread keeps -------------------------------------------------------
+
+_POST_ROOM = 250  # weighted room a body post offers, numbering and link set aside
+_REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
+_MAX_MISSES = 25
+_FLOOR = 0.3  # a sentence scoring below this share of the best one is not worth a post
+_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+
+
+def choose_lead(ranked: list[Ranked], title: str, fits) -> Ranked | None:
+    """The hook's "why it matters": the best of the first three sentences that is not a
+    rewording of the title and `fits(r)` next to it (with no title, the best of three)."""
+    title_terms = frozenset(tokenize(title))
+    options = [r for r in ranked[:3] if similarity(r.terms, title_terms) < 0.8]
+    if title:
+        options = [r for r in options if fits(r)]
+    return max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
+
+
+def choose_takeaway(ranked: list[Ranked], exclude: Ranked | None) -> Ranked | None:
+    """The best sentence in the article's last 40%, if it is worth a closing post."""
+    if not ranked:
+        return None
+    n, best = ranked[-1].sentence.index + 1, max(r.score for r in ranked)
+    tail = [r for r in ranked if r.sentence.index >= 0.6 * n and r is not exclude]
+    tail = [r for r in tail if r.score >= _FLOOR * best]
+    return max(tail, key=lambda r: (r.score, -r.sentence.index), default=None)
+
+
+def choose_body(ranked: list[Ranked], posts: int, exclude, punchy: bool) -> list[Ranked]:
+    """The best sentences (in article order) between the lead and the takeaway that fill
+    about `posts` posts, skipping repeats, weak sentences and, when punchy, long ones."""
+    lead, takeaway = exclude
+    low = lead.sentence.index if lead else -1
+    high = takeaway.sentence.index if takeaway else math.inf
+    pool = [r for r in ranked if low < r.sentence.index < high]
+    if not pool or posts <= 0:
+        return []
+    best = max(r.score for r in ranked)
+    kept: list[Ranked] = []
+    seen = [r.terms for r in (lead, takeaway) if r]
+    misses = 0  # a full thread rarely takes another sentence: stop looking after a while
+    for r in sorted(pool, key=lambda r: (-r.score, r.sentence.index)):
+        if r.score < _FLOOR * best or misses >= _MAX_MISSES:
+            break
+        if punchy and len(r.sentence.text) > 200:
+            continue
+        trial = sorted([*kept, r], key=lambda k: k.sentence.index)
+        if _estimated_posts(group_body(trial, punchy)) > posts:
+            misses += 1
+        elif not any(similarity(r.terms, t) > _REDUNDANT for t in seen):
+            kept, seen = trial, [*seen, r.terms]
+    return kept
+
+
+def group_body(body: list[Ranked], punchy: bool) -> list[list[Ranked]]:
+    """One group (a new post) per paragraph; per sentence when punchy."""
+    groups: list[list[Ranked]] = []
+    for r in body:
+        if groups and not punchy and groups[-1][-1].sentence.paragraph == r.sentence.paragraph:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def approx_weight(text: str) -> int:
+    """X's weighted length without URL and emoji rules: 1 per light code point, else 2."""
+    return len(text) + len(_HEAVY.findall(text))
+
+
+def _estimated_posts(groups: list[list[Ranked]]) -> int:
+    weights = (sum(r.weight + 1 for r in g) for g in groups)
+    return sum(math.ceil(w / _POST_ROOM) for w in weights)

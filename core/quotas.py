@@ -1,0 +1,170 @@
+"""Daily quotas and burst limits.
+
+`QuotaPolicy` is pure (limits, UTC day keys, reset times). `Quotas` applies it through the
+shared `Counters`: reserve a unit before generating, `commit()` once the thread is delivered,
+`release()` on failure or a cache hit, so only delivered threads are charged.
+
+    reservation = await quotas.reserve(caller.quota_key, premium)
+    async with reservation:            # released on exit unless committed
+        thread = await generate(...)
+        await reservation.commit()
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from core.errors import QuotaExceeded, RateLimited
+from core.models import Usage
+
+if TYPE_CHECKING:
+    from core.counters.base import Counters
+    from core.metrics import Metrics
+    from core.settings import Settings
+
+BURST_WINDOW_SECONDS = 60
+_KEY_GRACE_SECONDS = 3600  # a day's counter outlives its day a little, then expires
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class QuotaPolicy:
+    free_daily: int = 5
+    premium_daily: int = 200
+    burst_per_minute: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QuotaPolicy:
+        return cls(settings.free_daily_quota, settings.premium_daily_quota,
+                   settings.burst_per_minute)
+
+    def daily_limit(self, premium: bool) -> int:
+        return self.premium_daily if premium else self.free_daily
+
+    def plan(self, premium: bool) -> str:
+        return "premium" if premium else "free"
+
+    @staticmethod
+    def day(now: datetime) -> str:
+        return now.astimezone(UTC).strftime("%Y-%m-%d")
+
+    def day_key(self, quota_key: str, now: datetime) -> str:
+        """One counter per identity and UTC day; premium and free share it (upgrades keep it)."""
+        return f"quota:{self.day(now)}:{quota_key}"
+
+    @staticmethod
+    def resets_at(now: datetime) -> datetime:
+        """The next UTC midnight."""
+        today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return today + timedelta(days=1)
+
+    def seconds_until_reset(self, now: datetime) -> int:
+        """Whole seconds until the next UTC midnight, at least 1."""
+        return max(1, math.ceil((self.resets_at(now) - now).total_seconds()))
+
+    def key_ttl(self, now: datetime) -> int:
+        return self.seconds_until_reset(now) + _KEY_GRACE_SECONDS
+
+    @staticmethod
+    def burst_key(ip: str | None, action: str) -> str:
+        return f"burst:{action}:{ip or 'unknown'}"
+
+
+class Reservation:
+    """One reserved quota unit. `commit()` keeps it; `release()` gives it back. Idempotent."""
+
+    def __init__(self, counters: Counters, key: str, count: int, limit: int) -> None:
+        self._counters = counters
+        self.key = key
+        self.count = count  # units used today, this one included
+        self.limit = limit
+        self.state = "reserved"  # reserved | committed | released
+
+    async def commit(self) -> None:
+        if self.state == "reserved":
+            self.state = "committed"
+
+    async def release(self) -> None:
+        if self.state == "reserved":
+            self.state = "released"
+            await self._counters.release(self.key)
+
+    async def __aenter__(self) -> Reservation:
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.release()
+
+
+class Quotas:
+    def __init__(
+        self,
+        counters: Counters,
+        settings: Settings,
+        metrics: Metrics,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.counters = counters
+        self.policy = QuotaPolicy.from_settings(settings)
+        self._upgrade_url = settings.public_url.rstrip("/") + "/#upgrade"
+        self._metrics = metrics
+        self._clock = clock
+
+    async def reserve(self, quota_key: str, premium: bool) -> Reservation:
+        """Take one unit of today's quota, or raise `QuotaExceeded` (429 + Retry-After)."""
+        now = self._clock()
+        key = self.policy.day_key(quota_key, now)
+        limit = self.policy.daily_limit(premium)
+        ok, count = await self.counters.reserve(key, limit, self.policy.key_ttl(now))
+        if not ok:
+            self._metrics.quota_rejections.labels(kind=self.policy.plan(premium)).inc()
+            raise self._exceeded(premium, limit, now)
+        return Reservation(self.counters, key, count, limit)
+
+    def _exceeded(self, premium: bool, limit: int, now: datetime) -> QuotaExceeded:
+        resets = self.policy.resets_at(now)
+        when = resets.strftime("%H:%M UTC")
+        if premium:
+            message = f"You have reached today's fair-use limit of {limit} threads. " \
+                      f"It resets at {when}."
+            upgrade = None
+        else:
+            message = f"You have used today's {limit} free threads. Upgrade to premium " \
+                      f"for more: {self._upgrade_url} — or come back after {when}."
+            upgrade = self._upgrade_url
+        return QuotaExceeded(
+            message, retry_after=self.policy.seconds_until_reset(now), upgrade_url=upgrade,
+            limit=limit, resets_at=resets.isoformat(),
+        )
+
+    async def check_burst(self, ip: str | None, action: str) -> None:
+        """At most `burst_per_minute` `action`s a minute from one IP, else `RateLimited`."""
+        key = self.policy.burst_key(ip, action)
+        allowed, retry = await self.counters.hit(
+            key, self.policy.burst_per_minute, BURST_WINDOW_SECONDS
+        )
+        if not allowed:
+            self._metrics.quota_rejections.labels(kind=f"burst_{action}").inc()
+            raise RateLimited(retry_after=math.ceil(retry))
+
+    async def used(self, quota_key: str, premium: bool = False) -> int:
+        """Units charged (or reserved) today for this identity."""
+        return await self.counters.get_count(self.policy.day_key(quota_key, self._clock()))
+
+    async def usage(self, quota_key: str, premium_until: datetime | None) -> Usage:
+        now = self._clock()
+        premium = premium_until is not None and premium_until > now
+        limit = self.policy.daily_limit(premium)
+        used = await self.used(quota_key, premium)
+        return Usage(
+            plan=self.policy.plan(premium), limit=limit, used=used,
+            remaining=max(0, limit - used), resets_at=self.policy.resets_at(now),
+            premium_until=premium_until if premium else None,
+        )

@@ -1,0 +1,131 @@
+"""Where a text may be cut, and how good each cut is.
+
+A cut is ``(left_end, right_start, level)``: the left post ends at ``left_end``, the next
+starts at ``right_start`` (whitespace between them is dropped). Levels, best first:
+paragraph > line > sentence > clause > word > character (text without spaces: CJK, Thai…).
+A cut never falls inside a URL, @mention, #hashtag, $cashtag, number, emoji sequence or
+grapheme cluster; whitespace cuts never fall inside a word by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate
+
+import regex
+
+from core.text.length import EMOJI_LENGTH, URL_LENGTH, _HEAVY_RUNS, emoji_spans
+from core.text.urls import find_urls
+
+PARAGRAPH, LINE, SENTENCE, CLAUSE, WORD, CHAR = 6, 5, 4, 3, 2, 1
+# breaking white space (no-break spaces U+00A0, U+2007, U+202F are not cut points)
+SPACE = "\t\n\x0b\x0c\r \x1c-\x1f\x85\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
+# scripts written without spaces between words
+NO_SPACE = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f"
+            "\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+            "\U00020000-\U0003134f")
+CJK_SENTENCE_END = "。！？｡"
+CJK_CLAUSE_END = "、，；：､"
+CLOSERS = "\"'”’)\\]}»」』）】〉》"
+NO_LINE_START = CJK_SENTENCE_END + CJK_CLAUSE_END + CLOSERS + "ー・…ゝゞヽヾ々"
+OPENERS = "「『（【〈《“‘([{«"
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    left_end: int
+    right_start: int
+    level: int
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern]:
+    return {
+        "space": re.compile(f"[{SPACE}]+"),
+        "sentence": re.compile(f"(?:[.!?…‼⁉]|[{CJK_SENTENCE_END}])[{CLOSERS}]*$"),
+        "clause": re.compile(f"(?:[,;:—–]|[{CJK_CLAUSE_END}])[{CLOSERS}]*$"),
+        "cjk_punct": re.compile(
+            f"[{CJK_SENTENCE_END}{CJK_CLAUSE_END}][{CLOSERS}]*(?=[^{SPACE}])"),
+        "protected": re.compile(
+            r"(?<![\w@＠])[@＠]\w+|[#＃$][\w\u200c\u200d]+|\d+(?:[.,:/'’]\d+)+"),
+        "no_space": re.compile(f"[{NO_SPACE}]"),
+    }
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Spans that are never cut: URLs, mentions, hashtags, cashtags, numbers, emoji."""
+    spans = list(find_urls(text)) + emoji_spans(text)
+    spans.extend(m.span() for m in _patterns()["protected"].finditer(text))
+    return spans
+
+
+def blocked_positions(text: str, spans: list[tuple[int, int]]) -> bytearray:
+    """blocked[i] == 1 when a cut between text[i-1] and text[i] is forbidden."""
+    blocked = bytearray(len(text) + 1)
+    for start, end in spans:
+        if end - start > 1:
+            blocked[start + 1:end] = b"\x01" * (end - start - 1)
+    return blocked
+
+
+def _space_level(text: str, start: int, end: int) -> int:
+    run = text[start:end]
+    if "\n" in run:
+        return PARAGRAPH if run.count("\n") > 1 else LINE
+    before = text[max(0, start - 8):start]
+    if _patterns()["sentence"].search(before):
+        return SENTENCE
+    if _patterns()["clause"].search(before):
+        return CLAUSE
+    return WORD
+
+
+def find_cuts(text: str, blocked: bytearray) -> list[Cut]:
+    """Every allowed cut above hard-cutting, in text order."""
+    pats = _patterns()
+    cuts: dict[int, Cut] = {}
+    for m in pats["space"].finditer(text):
+        start, end = m.span()
+        if 0 < start and end < len(text):
+            cuts[start] = Cut(start, end, _space_level(text, start, end))
+    if pats["no_space"].search(text):
+        for m in pats["cjk_punct"].finditer(text):
+            level = SENTENCE if text[m.start()] in CJK_SENTENCE_END else CLAUSE
+            if not blocked[m.end()]:
+                cuts.setdefault(m.end(), Cut(m.end(), m.end(), level))
+        for pos in _char_cuts(text, blocked):
+            cuts.setdefault(pos, Cut(pos, pos, CHAR))
+    return [cuts[k] for k in sorted(cuts)]
+
+
+def _char_cuts(text: str, blocked: bytearray) -> list[int]:
+    """Grapheme boundaries next to a character of a script written without spaces."""
+    no_space = _patterns()["no_space"]
+    bounds = grapheme_bounds(text)
+    return [pos for pos in bounds
+            if 0 < pos < len(text) and not blocked[pos]
+            and (no_space.match(text, pos - 1, pos) or no_space.match(text, pos, pos + 1))
+            and not text[pos - 1].isspace() and text[pos - 1] not in OPENERS
+            and not text[pos].isspace() and text[pos] not in NO_LINE_START]
+
+
+def grapheme_bounds(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Start offsets of grapheme clusters in text[start:end], plus the end offset."""
+    stop = len(text) if end is None else end
+    bounds = [m.start() for m in regex.finditer(r"\X", text, pos=start, endpos=stop)]
+    bounds.append(stop)
+    return bounds
+
+
+def weight_prefix(text: str) -> list[int]:
+    """prefix[i] = estimated weighted length of text[:i] (exact for cuts between atoms)."""
+    weights = [1] * len(text)
+    if not text.isascii():
+        for m in _HEAVY_RUNS.finditer(text):
+            weights[m.start():m.end()] = [2] * (m.end() - m.start())
+    for spans, value in ((emoji_spans(text), EMOJI_LENGTH), (find_urls(text), URL_LENGTH)):
+        for start, end in spans:
+            weights[start:end] = [value] + [0] * (end - start - 1)
+    return [0, *accumulate(weights)]

@@ -1,0 +1,120 @@
+"""From text to finished posts: split mode, packing for generators, and LLM drafts.
+
+Every post returned here is at most MAX_POST_LENGTH by ``weighted_length``, numbering and
+link included. The numbering width is reserved for the final count: bodies are cut for an
+assumed total, and cut again with the count they produced until it no longer grows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.models import MAX_POST_LENGTH, LinkPolicy, ThreadOptions
+from core.text.length import normalize, weighted_length
+from core.text.numbering import label_width, number_body, strip_numbering
+from core.text.split import Chunk
+
+MAX_ROUNDS = 50  # the total only grows, so this is never reached in practice
+
+
+def _finish(body: str, index: int, total: int, options: ThreadOptions,
+            link: str | None) -> str:
+    text = number_body(body, index, total, options)
+    return f"{text}\n{link}" if link else text
+
+
+class _Layout:
+    """Bodies of all chunks for one assumed total, with the link placed by policy."""
+
+    def __init__(self, options: ThreadOptions, link: str | None, reserve_link: bool) -> None:
+        self.options = options
+        self.link = link if link and options.link != LinkPolicy.NONE else None
+        self.reserve = reserve_link and options.link == LinkPolicy.FIRST and self.link
+        self.link_cost = 1 + weighted_length(self.link) if self.link else 0
+
+    def _link_on(self, index: int) -> str | None:
+        return self.link if self.reserve and index == 1 else None
+
+    def run(self, chunks: Sequence[Chunk], total: int) -> list[tuple[str, str | None]]:
+        def budget(index: int) -> int:
+            cost = self.link_cost if self._link_on(index) else 0
+            return MAX_POST_LENGTH - label_width(index, total, self.options) - cost
+
+        def fits(index: int, body: str) -> bool:
+            text = _finish(body, index, total, self.options, self._link_on(index))
+            return weighted_length(text) <= MAX_POST_LENGTH
+
+        posts: list[tuple[str, str | None]] = []
+        for chunk in chunks:
+            for body in chunk.bodies(len(posts) + 1, budget, fits):
+                posts.append((body, self._link_on(len(posts) + 1)))
+        if self.link and not self.reserve:
+            self._place_link(posts, total)
+        return posts
+
+    def _place_link(self, posts: list[tuple[str, str | None]], total: int) -> None:
+        at = 0 if self.options.link == LinkPolicy.FIRST else len(posts) - 1
+        if posts:
+            body = posts[at][0]
+            text = _finish(body, at + 1, total, self.options, self.link)
+            if weighted_length(text) <= MAX_POST_LENGTH:
+                posts[at] = (body, self.link)
+                return
+        posts.insert(at + 1 if posts else 0, (self.link or "", None))
+
+
+def layout(chunks: Sequence[Chunk], options: ThreadOptions, link: str | None,
+           *, reserve_link: bool) -> list[str]:
+    """Cut, place the link, and number: the count is re-tried until it is stable."""
+    plan = _Layout(options, link, reserve_link)
+    total = 1
+    for _ in range(MAX_ROUNDS):
+        posts = plan.run(chunks, total)
+        if len(posts) <= total:
+            break
+        total = len(posts)
+    count = len(posts)
+    return [_finish(body, i, count, options, with_link)
+            for i, (body, with_link) in enumerate(posts, 1)]
+
+
+def split_into_posts(text: str, options: ThreadOptions, link: str | None = None) -> list[str]:
+    """Split mode: the person's own text, whole and in order, cut into numbered posts."""
+    chunk = Chunk(text)
+    return layout([chunk] if chunk.text else [], options, link, reserve_link=True)
+
+
+def pack_units(groups: Sequence[Sequence[str]], options: ThreadOptions,
+               link: str | None = None, *, max_posts: int | None = None) -> list[str]:
+    """Pack sentences into posts; each group starts a new post. Sentences longer than a
+    post are cut like split mode. `max_posts` (else options.max_posts) is a soft target:
+    over it, groups may share posts; no sentence is ever dropped here."""
+    texts = [" ".join(s.strip() for s in group if s.strip()) for group in groups]
+    chunks = [Chunk(t) for t in texts if t]
+    posts = layout(chunks, options, link, reserve_link=True)
+    target = max_posts or options.max_posts
+    if target and len(posts) > target and len(chunks) > 1:
+        merged = Chunk("\n\n".join(c.text for c in chunks))
+        shorter = layout([merged], options, link, reserve_link=True)
+        posts = shorter if len(shorter) < len(posts) else posts
+    return posts
+
+
+def _dedupe_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def finalize_posts(drafts: Sequence[str], options: ThreadOptions,
+                   link: str | None = None) -> list[str]:
+    """LLM drafts → posts: strip the model's numbering, drop empty and duplicate drafts,
+    re-split over-long ones at the right boundaries (never truncate), number, add link."""
+    seen: set[str] = set()
+    chunks: list[Chunk] = []
+    for draft in drafts:
+        body = strip_numbering(normalize(draft or ""))
+        key = _dedupe_key(body)
+        if body and key not in seen:
+            seen.add(key)
+            chunks.append(Chunk(body))
+    return layout(chunks, options, link, reserve_link=False)

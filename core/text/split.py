@@ -1,0 +1,84 @@
+"""Cutting one text into post bodies at the best boundaries that fit.
+
+``Chunk`` analyses a text once (cuts, protected spans, weight prefix); ``Chunk.bodies`` then
+cuts it greedily for any per-post budget, so the numbering width can be re-tried cheaply.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+
+from core.text import boundaries as b
+from core.text.length import normalize
+
+# a better boundary is used when it fills at least this share of the post
+MIN_FILL = {b.PARAGRAPH: 0.5, b.LINE: 0.5, b.SENTENCE: 0.5, b.CLAUSE: 0.6}
+LEVELS = (b.PARAGRAPH, b.LINE, b.SENTENCE, b.CLAUSE, b.WORD, b.CHAR)
+
+Fits = Callable[[int, str], bool]  # (post index, body) -> does the finished post fit?
+
+
+class Chunk:
+    """A text that starts a new post; its analysis is reused across budgets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = normalize(text).strip()
+        self.blocked = b.blocked_positions(self.text, b.protected_spans(self.text))
+        self.cuts = b.find_cuts(self.text, self.blocked)
+        self.prefix = b.weight_prefix(self.text)
+        self._by_level = {
+            level: [c for c in self.cuts if c.level >= level] for level in LEVELS}
+        self._ends = {level: [c.left_end for c in cuts] for level, cuts in self._by_level.items()}
+
+    def bodies(self, first: int, budget: Callable[[int], int], fits: Fits) -> list[str]:
+        """Cut the whole text into bodies for posts first, first+1, …; nothing is dropped
+        but whitespace at the cuts."""
+        out: list[str] = []
+        start, end = 0, len(self.text)
+        while start < end:
+            index = first + len(out)
+            rest = self.text[start:]
+            if self._weight(start, end) <= budget(index) and fits(index, rest):
+                out.append(rest)
+                break
+            left_end, right_start = self._next_cut(start, index, budget(index), fits)
+            out.append(self.text[start:left_end])
+            start = right_start
+        return out
+
+    def _weight(self, start: int, end: int) -> int:
+        return self.prefix[end] - self.prefix[start]
+
+    def _limit(self, start: int, budget: int) -> int:
+        """The furthest position whose estimated weight from `start` is within `budget`."""
+        return bisect_right(self.prefix, self.prefix[start] + budget) - 1
+
+    def _next_cut(self, start: int, index: int, budget: int, fits: Fits) -> tuple[int, int]:
+        limit = self._limit(start, budget)
+        for level in LEVELS:
+            ends, cuts = self._ends[level], self._by_level[level]
+            k = bisect_right(ends, limit) - 1
+            if k < 0 or ends[k] <= start:
+                continue
+            if level in MIN_FILL and self._weight(start, ends[k]) < MIN_FILL[level] * budget:
+                continue
+            while k >= 0 and ends[k] > start:
+                if fits(index, self.text[start:ends[k]]):
+                    return ends[k], cuts[k].right_start
+                k -= 1
+        return self._hard_cut(start, limit, index, fits)
+
+    def _hard_cut(self, start: int, limit: int, index: int, fits: Fits) -> tuple[int, int]:
+        """Only a token longer than a post gets here: cut it at a grapheme boundary."""
+        bounds = b.grapheme_bounds(self.text, start, min(len(self.text), limit + 1))
+        bounds = [p for p in bounds if start < p <= limit] or [start + 1]
+        preferred = [p for p in bounds if not self.blocked[p]] + bounds
+        for pos in sorted(set(preferred), key=lambda p: (self.blocked[p], -p)):
+            if fits(index, self.text[start:pos]):
+                return pos, pos
+        for pos in range(min(limit, len(self.text)), start, -1):  # a grapheme over budget
+            if fits(index, self.text[start:pos]):
+                return pos, pos
+        return start + 1, start + 1
+

@@ -1,0 +1,93 @@
+"""The web page in headless Chromium against a real `threadr serve`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+ARTICLE = (
+    "Cities are planting trees to cope with heat. Shade from a mature tree can cool a street "
+    "by several degrees on a summer afternoon. Researchers measured surface temperatures in "
+    "forty neighbourhoods and found the leafiest ones were markedly cooler at night.\n\n"
+    "The programmes are not cheap. A city must water young trees for years, and many die "
+    "before they give any shade. Planners now pick species that tolerate drought.\n\n"
+    "Residents notice the difference. Surveys show people walk more on shaded streets, and "
+    "shops on those streets report more visitors during heat waves. Trees are infrastructure."
+)
+
+
+def _generate(page, text: str) -> list[str]:
+    page.fill("#source", text)
+    page.click("#generate")
+    page.wait_for_selector("#status:has-text('Thread ready')")
+    return [area.input_value() for area in page.locator("#posts textarea").all()]
+
+
+def test_pasted_text_streams_into_editable_posts_and_copy_all_copies_them(page):
+    page.goto("/")
+    page.fill("#source", ARTICLE)
+    assert "Text detected" in page.inner_text("#detected")
+    posts = _generate(page, ARTICLE)
+    assert len(posts) >= 2
+    counter = page.locator("#post-0-count")
+    assert re.fullmatch(r"\d+/280", counter.inner_text())
+    page.click("#copy-all")
+    page.wait_for_selector("#status:has-text('All posts copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == "\n\n".join(posts)
+
+
+def test_a_post_over_the_limit_turns_red_and_cannot_be_saved(page):
+    page.goto("/")
+    _register(page)
+    _generate(page, ARTICLE)
+    save = page.locator("#save")
+    assert save.is_visible() and save.is_enabled()
+    page.fill("#post-0", "x" * 300)
+    counter = page.locator("#post-0-count")
+    assert counter.inner_text() == "300/280"
+    assert "over" in (counter.get_attribute("class") or "")
+    color = counter.evaluate("el => getComputedStyle(el).color")
+    assert color == "rgb(198, 40, 40)"
+    assert save.is_disabled()
+    page.fill("#post-0", "Short again")
+    assert save.is_enabled()
+    save.click()
+    page.wait_for_selector("#status:has-text('Edits saved')")
+
+
+def test_a_registered_persons_thread_is_in_history_after_a_reload(page):
+    page.goto("/")
+    email = _register(page)
+    posts = _generate(page, ARTICLE + " History check.")
+    page.reload()
+    page.wait_for_selector("#history-list li")
+    assert page.inner_text("#who") == email
+    page.locator("#history-list button").first.click()
+    assert page.locator("#post-0").input_value() == posts[0]
+    assert re.search(r"\d+ left today", page.inner_text("#usage"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "web_page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+
+
+def test_the_upgrade_button_is_hidden_when_billing_is_off(page):
+    page.goto("/")
+    page.wait_for_function("document.querySelector('#usage').textContent.length > 0")
+    assert page.locator("#upgrade").is_hidden()
+
+
+def _register(page) -> str:
+    email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
+    page.click("#signin")
+    page.fill("#auth-email", email)
+    page.fill("#auth-password", "correct horse battery")
+    page.click("#auth-register")
+    page.wait_for_selector(f"#who:has-text('{email}')")
+    return email

@@ -1,0 +1,202 @@
+"""One contract for every `Counters` backend: in-process memory and real Redis (127.0.0.1:6379).
+
+Redis tests use a random key prefix and delete their keys afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+import redis.asyncio as aioredis
+
+from core.counters.memory import MemoryCounters
+from core.counters.redis import RedisCounters
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def raw_redis():
+    client = aioredis.Redis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(raw_redis):
+    prefix = f"test:{secrets.token_hex(6)}:"
+    yield prefix
+    keys = [k async for k in raw_redis.scan_iter(match=prefix + "*")]
+    if keys:
+        await raw_redis.delete(*keys)
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def counters(request, redis_prefix):
+    backend = MemoryCounters() if request.param == "memory" else RedisCounters(
+        REDIS_URL, redis_prefix
+    )
+    yield backend
+    await backend.close()
+
+
+async def test_reserve_counts_up_to_the_limit_then_refuses(counters):
+    results = [await counters.reserve("q", 3, 60) for _ in range(5)]
+    assert results == [(True, 1), (True, 2), (True, 3), (False, 3), (False, 3)]
+    assert await counters.get_count("q") == 3
+
+
+async def test_a_hundred_parallel_reservations_at_quota_three_give_exactly_three(counters):
+    results = await asyncio.gather(*[counters.reserve("race", 3, 60) for _ in range(100)])
+    assert sum(ok for ok, _ in results) == 3
+    assert await counters.get_count("race") == 3
+
+
+async def test_release_gives_a_unit_back_and_never_goes_below_zero(counters):
+    await counters.reserve("r", 2, 60)
+    await counters.reserve("r", 2, 60)
+    assert (await counters.reserve("r", 2, 60))[0] is False
+    await counters.release("r")
+    assert await counters.get_count("r") == 1
+    assert await counters.reserve("r", 2, 60) == (True, 2)
+    for _ in range(5):
+        await counters.release("r")
+    assert await counters.get_count("r") == 0
+    await counters.release("never-reserved")
+    assert await counters.get_count("never-reserved") == 0
+
+
+async def test_keys_are_independent(counters):
+    await counters.reserve("a", 1, 60)
+    assert await counters.reserve("b", 1, 60) == (True, 1)
+
+
+async def test_hit_allows_the_limit_per_window_then_says_how_long_to_wait(counters):
+    allowed = [await counters.hit("burst", 3, 60) for _ in range(3)]
+    assert all(ok for ok, _ in allowed)
+    ok, retry_after = await counters.hit("burst", 3, 60)
+    assert ok is False and 0 < retry_after <= 60
+
+
+async def test_parallel_hits_allow_exactly_the_limit(counters):
+    results = await asyncio.gather(*[counters.hit("flood", 10, 60) for _ in range(100)])
+    assert sum(ok for ok, _ in results) == 10
+
+
+async def test_cache_round_trip_and_miss(counters):
+    assert await counters.cache_get("thread:x") is None
+    await counters.cache_set("thread:x", b"\x00payload\xff", 60)
+    assert await counters.cache_get("thread:x") == b"\x00payload\xff"
+    await counters.cache_set("thread:x", b"new", 60)
+    assert await counters.cache_get("thread:x") == b"new"
+
+
+async def test_a_lock_has_one_holder_and_only_its_token_releases_it(counters):
+    token = await counters.acquire_lock("lock:k", 30)
+    assert token
+    assert await counters.acquire_lock("lock:k", 30) is None
+    await counters.release_lock("lock:k", "not-the-token")
+    assert await counters.acquire_lock("lock:k", 30) is None
+    await counters.release_lock("lock:k", token)
+    assert await counters.acquire_lock("lock:k", 30)
+
+
+async def test_parallel_lock_attempts_have_exactly_one_winner(counters):
+    tokens = await asyncio.gather(*[counters.acquire_lock("lock:p", 30) for _ in range(50)])
+    assert sum(t is not None for t in tokens) == 1
+
+
+async def test_ping_answers(counters):
+    await counters.ping()
+
+
+# --- expiry: memory with a fake clock; Redis by the TTLs it set ---
+
+async def test_memory_counters_expire_after_their_ttl():
+    clock = FakeClock()
+    counters = MemoryCounters(clock=clock)
+    await counters.reserve("q", 1, 60)
+    clock.now += 59
+    assert (await counters.reserve("q", 1, 60))[0] is False
+    clock.now += 1
+    assert await counters.reserve("q", 1, 60) == (True, 1)
+
+
+async def test_memory_ttl_counts_from_the_first_reservation_not_the_last():
+    clock = FakeClock()
+    counters = MemoryCounters(clock=clock)
+    await counters.reserve("q", 5, 60)
+    clock.now += 50
+    await counters.reserve("q", 5, 60)
+    clock.now += 10
+    assert await counters.get_count("q") == 0
+
+
+async def test_memory_hit_window_slides():
+    clock = FakeClock()
+    counters = MemoryCounters(clock=clock)
+    await counters.hit("b", 2, 60)
+    clock.now += 30
+    await counters.hit("b", 2, 60)
+    ok, retry_after = await counters.hit("b", 2, 60)
+    assert ok is False and retry_after == pytest.approx(30)
+    clock.now += 30
+    assert (await counters.hit("b", 2, 60))[0] is True
+
+
+async def test_memory_cache_and_locks_expire():
+    clock = FakeClock()
+    counters = MemoryCounters(clock=clock)
+    await counters.cache_set("c", b"v", 10)
+    await counters.acquire_lock("l", 5)
+    clock.now += 10
+    assert await counters.cache_get("c") is None
+    assert await counters.acquire_lock("l", 5)
+
+
+async def test_memory_keys_and_cache_are_bounded():
+    counters = MemoryCounters(max_keys=100, max_cache_entries=10, max_cache_bytes=1000)
+    for i in range(1000):
+        await counters.reserve(f"k{i}", 5, 60)
+        await counters.hit(f"h{i}", 5, 60)
+        await counters.cache_set(f"c{i}", b"x" * 50, 60)
+    assert len(counters._counts) <= 100 and len(counters._windows) <= 100
+    assert len(counters._cache) <= 10 and counters._cache_bytes <= 1000
+    assert await counters.get_count("k999") == 1
+    assert await counters.cache_get("c999") == b"x" * 50
+    assert await counters.cache_get("c0") is None
+
+
+async def test_memory_cache_drops_least_recently_used_first():
+    counters = MemoryCounters(max_cache_entries=2)
+    await counters.cache_set("a", b"1", 60)
+    await counters.cache_set("b", b"2", 60)
+    await counters.cache_get("a")
+    await counters.cache_set("c", b"3", 60)
+    assert await counters.cache_get("a") == b"1" and await counters.cache_get("b") is None
+
+
+async def test_redis_keys_carry_the_prefix_and_their_ttls(raw_redis, redis_prefix):
+    counters = RedisCounters(REDIS_URL, redis_prefix)
+    try:
+        await counters.reserve("q", 3, 120)
+        await counters.hit("b", 3, 60)
+        await counters.cache_set("c", b"v", 30)
+        await counters.acquire_lock("l", 5)
+        ttls = {k: await raw_redis.pttl(redis_prefix + k) for k in ("q", "b", "c", "l")}
+    finally:
+        await counters.close()
+    assert 0 < ttls["q"] <= 120_000
+    assert 0 < ttls["b"] <= 60_000
+    assert 0 < ttls["c"] <= 30_000
+    assert 0 < ttls["l"] <= 5_000

@@ -1,0 +1,233 @@
+"""The LLM generator against the OpenAI-compatible stand-in, through the real openai SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from core.generate.llm import LLMGenerator
+from core.generate.resilience import LLMFailure
+from core.metrics import Metrics
+from core.models import ThreadOptions
+from core.text import weighted_length
+from tests.integration.llm_support import ARTICLE, RecordingSleep, llm_settings
+from tests.standins.openai_server import OpenAIStandIn, Reply
+
+NUMBER = re.compile(r"\s*\d+/\d+$")
+LINK = "\nhttps://example.com/trees"
+
+
+@pytest.fixture
+async def llm():
+    async with OpenAIStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def metrics():
+    return Metrics()
+
+
+@pytest.fixture
+async def make(settings, llm, metrics):
+    made = []
+
+    def factory(**changes):
+        sleep = changes.pop("sleep", RecordingSleep())
+        clock = changes.pop("clock", None)
+        kwargs = {"sleep": sleep} | ({"clock": clock} if clock else {})
+        generator = LLMGenerator(llm_settings(settings, llm.base_url, **changes), metrics, **kwargs)
+        made.append(generator)
+        return generator
+
+    yield factory
+    for generator in made:
+        await generator.close()
+
+
+def bodies(thread) -> list[str]:
+    return [NUMBER.sub("", p.text.replace(LINK, "")) for p in thread.posts]
+
+
+async def test_a_thread_comes_back_numbered_with_the_link_and_token_usage(make, llm, metrics):
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert thread.generator == "llm" and thread.fallback_reason is None
+    n = len(thread.posts)
+    assert n == 4
+    lines = [p.text.split("\n") for p in thread.posts]
+    assert [ls[0].rsplit(" ", 1)[-1] for ls in lines] == [f"{i}/{n}" for i in range(1, 5)]
+    assert lines[-1][-1] == "https://example.com/trees"
+    assert all(p.weighted_length == weighted_length(p.text) <= 280 for p in thread.posts)
+    assert (thread.usage.prompt_tokens, thread.usage.completion_tokens) == (120, 60)
+    assert metrics.llm_tokens.labels("prompt")._value.get() == 120
+    assert len(llm.calls) == 1
+
+
+async def test_the_prompt_carries_options_metadata_and_asks_for_json(make, llm):
+    options = ThreadOptions(max_posts=5, language="fr", hashtags=2)
+    await make().generate(ARTICLE, options)
+    call = llm.calls[0]
+    system, user = (m["content"] for m in call["messages"])
+    assert "exactly 5 posts" in system and "'fr'" in system and "2 relevant hashtags" in system
+    assert "Do NOT number" in system
+    assert "Title: Trees cool cities" in user and "Paragraph 11" in user
+    assert call["response_format"]["type"] == "json_schema"
+    assert call["model"] == "stand-in"
+
+
+async def test_a_long_article_is_trimmed_to_the_input_budget(make, llm):
+    await make(llm_max_input_tokens=600).generate(ARTICLE.__class__(
+        text="word " * 20_000, title="Long"), ThreadOptions())
+    user = llm.calls[0]["messages"][1]["content"]
+    assert 1000 < len(user) < 3000
+
+
+async def test_the_cache_key_names_the_model_and_the_prompt_version(make):
+    assert make().cache_key_part == "llm:stand-in:thread_v1"
+
+
+async def test_an_over_long_post_is_re_split_never_truncated(make, llm):
+    long = " ".join(f"word{i}" for i in range(90))  # ~600 characters
+    llm.default = Reply(posts=["Hook post.", long, "Closing post."])
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert len(thread.posts) >= 4
+    assert all(p.weighted_length <= 280 for p in thread.posts)
+    text = " ".join(bodies(thread))
+    assert all(f"word{i}" in text.split() for i in range(90))
+
+
+async def test_duplicates_empties_and_model_numbering_are_cleaned(make, llm):
+    llm.default = Reply(posts=["1/3 First point.", "", "(2/3) Second point.", "  ",
+                               "(2/3) Second point.", "Third point. 3/3"])
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=5))
+    texts = [p.text for p in thread.posts]
+    assert texts[0] == "First point. 1/3"
+    assert texts[1] == "Second point. 2/3"
+    assert texts[2].startswith("Third point.") and texts[2].endswith("3/3")
+
+
+async def test_a_model_that_overshoots_is_packed_down_to_the_requested_count(make, llm):
+    llm.default = Reply(posts=[f"Short point number {w}." for w in "abcdefghij"])
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=4))
+    assert len(thread.posts) <= 4
+    text = " ".join(p.text for p in thread.posts)
+    assert all(f"number {w}." in text for w in "abcdefghij")
+
+
+@pytest.mark.parametrize("content", [
+    '```json\n{"posts": ["Alpha post.", "Beta post.", "Gamma post."]}\n```',
+    '{"posts": ["Alpha post.", "Beta post.", "Gamma post."]}\nThese posts follow the rules.',
+])
+async def test_fenced_json_and_trailing_prose_are_parsed(make, llm, content):
+    llm.default = Reply(content=content)
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert bodies(thread)[:2] == ["Alpha post.", "Beta post."]
+
+
+async def test_json_schema_refused_with_500_downgrades_to_json_object_and_remembers(
+        settings, metrics):
+    async with OpenAIStandIn(reject_json_schema=True) as llm:
+        generator = LLMGenerator(llm_settings(settings, llm.base_url), metrics)
+        await generator.generate(ARTICLE, ThreadOptions())
+        await generator.generate(ARTICLE, ThreadOptions(tone="casual"))
+        await generator.close()
+    formats = [(c.get("response_format") or {}).get("type") for c in llm.calls]
+    assert formats == ["json_schema", "json_object", "json_object"]
+    assert generator.response_mode == "json_object"
+
+
+async def test_a_server_refusing_every_response_format_is_asked_for_plain_text(make, llm):
+    llm.script(Reply(status=400), Reply(status=422))
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert thread.generator == "llm"
+    assert "response_format" not in llm.calls[-1]
+
+
+async def test_a_429_is_retried_after_its_retry_after_within_the_budget(make, llm):
+    sleep = RecordingSleep()
+    llm.script(Reply(status=429, headers={"Retry-After": "2"}))
+    thread = await make(sleep=sleep).generate(ARTICLE, ThreadOptions())
+    assert thread.generator == "llm"
+    assert sleep.waits == [2.0] and len(llm.calls) == 2
+
+
+async def test_500s_are_retried_with_backoff_then_given_up(make, llm):
+    sleep = RecordingSleep()
+    llm.default = Reply(status=503)
+    with pytest.raises(LLMFailure) as failure:
+        await make(sleep=sleep, llm_max_retries=2).generate(ARTICLE, ThreadOptions())
+    assert failure.value.reason == "llm_unavailable"
+    assert sleep.waits == [0.5, 1.0] and len(llm.calls) == 3
+
+
+async def test_a_429_asking_for_longer_than_the_budget_fails_over_at_once(make, llm):
+    llm.default = Reply(status=429, headers={"Retry-After": "60"})
+    with pytest.raises(LLMFailure) as failure:
+        await make().generate(ARTICLE, ThreadOptions())
+    assert failure.value.reason == "llm_rate_limited" and len(llm.calls) == 1
+
+
+async def test_a_hanging_server_times_out_within_the_budget(make, llm):
+    llm.default = Reply(hang=True)
+    with pytest.raises(LLMFailure) as failure:
+        await make(llm_timeout=0.3).generate(ARTICLE, ThreadOptions())
+    assert failure.value.reason == "llm_timeout"
+
+
+async def test_a_slow_stream_is_cut_by_the_same_budget(make, llm):
+    llm.default = Reply(chunk_size=2, chunk_delay=0.05)
+    seen = []
+
+    async def on_post(i, text):
+        seen.append(i)
+
+    with pytest.raises(LLMFailure) as failure:
+        await make(llm_timeout=0.5).generate(ARTICLE, ThreadOptions(), on_post)
+    assert failure.value.reason == "llm_timeout"
+
+
+async def test_invalid_json_is_reported_as_invalid_output(make, llm):
+    llm.default = Reply(content='{"posts": ["unterminated')
+    with pytest.raises(LLMFailure) as failure:
+        await make().generate(ARTICLE, ThreadOptions())
+    assert failure.value.reason == "llm_invalid_output"
+
+
+async def test_the_outbound_rate_limit_fails_over_when_it_would_outlast_the_budget(make, llm):
+    generator = make(llm_rate_per_minute=1, llm_timeout=0.3)
+    await generator.generate(ARTICLE, ThreadOptions())
+    with pytest.raises(LLMFailure) as failure:
+        await generator.generate(ARTICLE, ThreadOptions(tone="punchy"))
+    assert failure.value.reason == "llm_rate_limited" and len(llm.calls) == 1
+
+
+async def test_streamed_posts_arrive_before_the_stream_ends(make, llm):
+    gate = asyncio.Event()
+    llm.default = Reply(chunk_size=4, gate=gate)
+    streamed: list[tuple[int, str, int]] = []
+
+    async def on_post(i, text):
+        streamed.append((i, text, llm.streams_finished))
+        gate.set()
+
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=4), on_post)
+    assert streamed[0][0] == 0 and streamed[0][2] == 0  # the stream was still open
+    assert [t for _, t, _ in streamed] == [p.text for p in thread.posts]
+    assert streamed[0][1].endswith("1/4")
+    assert llm.calls[0]["stream"] is True
+    assert llm.calls[0]["stream_options"] == {"include_usage": True}
+    assert thread.usage.completion_tokens == 60
+
+
+async def test_streamed_posts_are_numbered_against_the_expected_count(make, llm):
+    llm.default = Reply(posts=["One.", "Two."], chunk_size=1)
+    streamed = {}
+
+    async def on_post(i, text):
+        streamed[i] = text
+
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=5), on_post)
+    assert streamed == {0: "One. 1/5", 1: "Two. 2/5"}  # provisional: 5 were asked for
+    assert [p.text for p in thread.posts][0] == "One. 1/2"  # the Thread is authoritative

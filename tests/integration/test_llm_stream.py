@@ -1,0 +1,79 @@
+"""The model's JSON answer read incrementally (while streaming) and whole (tolerantly)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.generate.llm_stream import InvalidModelOutput, PostStreamParser, parse_posts
+
+
+def feed_in_chunks(text: str, sizes: list[int]) -> list[str]:
+    parser, out, i = PostStreamParser(), [], 0
+    for size in sizes:
+        out += parser.feed(text[i:i + size])
+        i += size
+    out += parser.feed(text[i:])
+    return out
+
+
+def test_each_post_is_returned_as_soon_as_its_string_closes():
+    parser = PostStreamParser()
+    assert parser.feed('{"posts": ["first po') == []
+    assert parser.feed('st", "sec') == ["first post"]
+    assert parser.feed('ond post"]}') == ["second post"]
+
+
+def test_posts_given_as_objects_with_text_are_read():
+    text = '{"posts": [{"text": "a", "n": 1}, {"n": 2, "text": "b"}]}'
+    assert feed_in_chunks(text, [1] * len(text)) == ["a", "b"]
+
+
+def test_prose_and_fences_around_the_json_are_ignored_while_streaming():
+    text = 'Sure! Here it is:\n```json\n{"posts": ["a", "b"]}\n```\nHope this helps: "x"'
+    assert feed_in_chunks(text, [3] * 40) == ["a", "b"]
+
+
+def test_other_string_values_are_not_mistaken_for_posts():
+    text = '{"title": "t", "posts": ["a"], "notes": ["n"], "meta": {"posts": ["z"]}}'
+    assert feed_in_chunks(text, [2] * 60) == ["a"]
+
+
+def test_escapes_and_surrogate_pairs_split_across_chunks_decode_correctly():
+    posts = ['quote " and \\ back', "line\nbreak", "emoji 😀 and é", "tab\there"]
+    text = json.dumps({"posts": posts}, ensure_ascii=True)  # 😀 → \ud83d\ude00
+    assert feed_in_chunks(text, [1] * len(text)) == posts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    posts=st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=6),
+    sizes=st.lists(st.integers(min_value=1, max_value=7), max_size=200),
+    ascii_only=st.booleans(),
+)
+def test_any_chunking_of_any_posts_gives_back_the_same_posts(posts, sizes, ascii_only):
+    text = json.dumps({"posts": posts}, ensure_ascii=ascii_only)
+    assert feed_in_chunks(text, sizes) == json.loads(text)["posts"]
+
+
+@pytest.mark.parametrize("answer", [
+    '{"posts": ["a", "b"]}',
+    '```json\n{"posts": ["a", "b"]}\n```',
+    'Here you go:\n```\n{"posts": ["a", "b"]}\n```\nEnjoy!',
+    '{"posts": ["a", "b"]}\n\nI kept every post short.',
+    '["a", "b"]',
+    '{"posts": [{"text": "a"}, {"text": "b"}]}',
+])
+def test_whole_answers_in_common_shapes_are_parsed(answer):
+    assert parse_posts(answer) == ["a", "b"]
+
+
+@pytest.mark.parametrize("answer", [
+    "", "I cannot help with that.", '{"posts": "a b c"}', '{"posts": []}', '{"posts": ["a", ',
+])
+def test_answers_without_a_list_of_posts_are_invalid(answer):
+    with pytest.raises(InvalidModelOutput):
+        parse_posts(answer)

@@ -1,0 +1,77 @@
+"""Schemathesis against a real `threadr serve`: ≥ 2,000 generated requests, positive and
+negative, with no 5xx and every answer matching /api/v1/openapi.json.
+
+Fetching is switched off through the real settings (FETCH_ALLOWED_PORTS empty: every URL
+is refused by the real fetcher) so generated URLs never leave the machine; quotas are
+high so 429 stays rare (it is documented anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.e2e.conftest import start_server, stop_server
+
+pytestmark = pytest.mark.slow
+MIN_REQUESTS = 2000
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, response_headers_conformance, negative_data_rejection]
+_sent = {"requests": 0}
+
+
+def _register(base_url: str) -> str:
+    body = json.dumps({"email": "fuzz@example.com", "password": "correct horse 1"}).encode()
+    request = urllib.request.Request(f"{base_url}/api/v1/auth/register", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["token"]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    process, base_url = start_server(
+        tmp_path_factory.mktemp("threadr-fuzz"), FETCH_ALLOWED_PORTS="",
+        FREE_DAILY_QUOTA="1000000", PREMIUM_DAILY_QUOTA="1000000",
+        BURST_PER_MINUTE="1000000", LOG_LEVEL="WARNING",
+    )
+    yield base_url, _register(base_url)
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def api_schema(live_server):
+    base_url, _ = live_server
+    loaded = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
+    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    return loaded
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_matches_its_openapi_document(case, live_server):
+    base_url, token = live_server
+    _sent["requests"] += 1
+    case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
+                           checks=CHECKS)
+
+
+def test_enough_requests_were_generated():
+    assert _sent["requests"] >= MIN_REQUESTS, _sent

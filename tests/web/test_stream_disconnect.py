@@ -1,0 +1,62 @@
+"""A client that leaves an SSE stream stops the work behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from core.models import Post, Source, Thread
+from tests.web.conftest import ARTICLE
+from web.app import create_app
+
+
+class _SlowGenerator:
+    """Streams one post, then waits for ever (until cancelled), like a slow upstream LLM."""
+
+    name = "offline"
+    cache_key_part = "slow-test"
+
+    def __init__(self):
+        self.first_post_sent = asyncio.Event()
+        self.cancelled = asyncio.Event()
+
+    async def generate(self, article, options, on_post=None):
+        await on_post(0, "The first post.")
+        self.first_post_sent.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return Thread(posts=(Post("never", 5),), generator="offline", source=Source())
+
+
+async def test_closing_the_stream_cancels_generation(aiohttp_client, web_settings, services):
+    slow = _SlowGenerator()
+    app = create_app(web_settings, services=dataclasses.replace(services, generator=slow))
+    client = await aiohttp_client(app)
+    response = await client.post("/api/v1/threads", json={"text": ARTICLE},
+                                 headers={"Accept": "text/event-stream"})
+    assert response.status == 200
+    await asyncio.wait_for(slow.first_post_sent.wait(), 10)
+    response.close()  # the person closed the tab
+    await asyncio.wait_for(slow.cancelled.wait(), 10)
+    usage = await (await client.get("/api/v1/usage")).json()
+    assert usage["used"] == 0  # an undelivered thread costs nothing
+
+
+async def test_a_quiet_stream_sends_heartbeat_comments(aiohttp_client, web_settings, services):
+    slow = _SlowGenerator()
+    fast_beats = web_settings.with_(sse_heartbeat_seconds=0.05)
+    app = create_app(fast_beats, services=dataclasses.replace(services, generator=slow))
+    client = await aiohttp_client(app)
+    response = await client.post("/api/v1/threads", json={"text": ARTICLE},
+                                 headers={"Accept": "text/event-stream"})
+    seen = b""
+    for _ in range(200):  # bounded: a heartbeat arrives after ~0.05 s
+        seen += await asyncio.wait_for(response.content.readany(), 10)
+        if b"\n: keep-alive\n\n" in seen:
+            break
+    assert b"event: post" in seen and b": keep-alive" in seen
+    response.close()
+    await asyncio.wait_for(slow.cancelled.wait(), 10)

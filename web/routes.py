@@ -1,0 +1,122 @@
+"""The one route table. The OpenAPI document is generated from it (`web.openapi`), so every
+status a route can answer is written down next to the handler that answers it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from web import schemas as s
+from web.views import accounts, ops, threads
+from web.views.ops import STATIC
+
+# What an error status means on this API (one line each in the OpenAPI document).
+ERROR_STATUSES = {
+    400: "Bad request (e.g. `blocked_url`: an address Threadr refuses to fetch)",
+    401: "Missing, malformed, expired or revoked bearer token, or wrong credentials",
+    403: "Forbidden",
+    404: "Not found (also for another person's resource)",
+    409: "Conflict (e.g. `email_taken`)",
+    413: "Body too large (text 100 kB, HTML 5 MB by default)",
+    415: "Body is not `application/json`",
+    422: "Invalid input (see `error.code`: `invalid_input`, `post_too_long`, `paywalled`, "
+         "`empty_article`, `unsupported_content`)",
+    429: "Quota or rate limit reached; see `Retry-After` (and `upgrade_url` for quotas)",
+    502: "The article could not be fetched (`fetch_failed`)",
+    503: "A dependency is briefly unavailable; see `Retry-After`",
+}
+JSON_BODY = (413, 415, 422)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable
+    summary: str
+    ok: tuple[int, type[BaseModel] | None] = (200, None)
+    body: type[BaseModel] | None = None
+    auth: str = "none"  # none | optional | required
+    errors: tuple[int, ...] = ()
+    tag: str = "threads"
+    media: str = "application/json"  # of the success answer
+    stream: bool = False  # also answers text/event-stream
+    public: bool = True  # listed in the OpenAPI document
+    extra: dict = field(default_factory=dict)
+
+
+def _threads() -> list[Route]:
+    path = "/api/v1/threads/{thread_id}"
+    return [
+        Route("POST", "/api/v1/threads", threads.create_thread,
+              "Make a thread from a URL, an HTML page with its URL, or text",
+              ok=(200, s.ThreadOut), body=s.ThreadCreate, auth="optional", stream=True,
+              errors=(400, 401, *JSON_BODY, 429, 502, 503)),
+        Route("GET", "/api/v1/threads", threads.list_threads, "Your saved threads, newest first",
+              ok=(200, s.ThreadList), auth="required", errors=(401, 422, 503),
+              extra={"parameters": [
+                  {"name": "limit", "in": "query", "required": False,
+                   "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                  {"name": "before", "in": "query", "required": False,
+                   "schema": {"type": "string"},
+                   "description": "id of the last thread of the previous page"}]}),
+        Route("GET", path, threads.get_thread, "One of your threads", ok=(200, s.ThreadOut),
+              auth="required", errors=(401, 404, 503)),
+        Route("PATCH", path, threads.update_thread, "Replace a thread's posts with your edits",
+              ok=(200, s.ThreadOut), body=s.ThreadPatch, auth="required",
+              errors=(401, 404, *JSON_BODY, 503)),
+        Route("DELETE", path, threads.delete_thread, "Delete one of your threads", ok=(204, None),
+              auth="required", errors=(401, 404, 503)),
+    ]
+
+
+def _accounts() -> list[Route]:
+    return [
+        Route("POST", "/api/v1/auth/register", accounts.register, "Create an account",
+              ok=(201, s.AuthOut), body=s.Credentials, tag="accounts",
+              errors=(409, *JSON_BODY, 429, 503)),
+        Route("POST", "/api/v1/auth/login", accounts.login, "Sign in", ok=(200, s.AuthOut),
+              body=s.Credentials, tag="accounts", errors=(401, *JSON_BODY, 429, 503)),
+        Route("GET", "/api/v1/me", accounts.me, "Your account", ok=(200, s.AccountOut),
+              auth="required", tag="accounts", errors=(401, 503)),
+        Route("POST", "/api/v1/tokens", accounts.create_token,
+              "Issue a long-lived token for the browser extension", ok=(201, s.TokenCreated),
+              body=s.TokenCreate, auth="required", tag="accounts",
+              errors=(401, *JSON_BODY, 503)),
+        Route("GET", "/api/v1/tokens", accounts.list_tokens, "Your extension tokens",
+              ok=(200, s.TokenList), auth="required", tag="accounts", errors=(401, 503)),
+        Route("DELETE", "/api/v1/tokens/{token_id}", accounts.revoke_token,
+              "Revoke an extension token", ok=(204, None), auth="required", tag="accounts",
+              errors=(401, 404, 503)),
+        Route("GET", "/api/v1/usage", accounts.usage,
+              "Where you stand today (signed in: your account; otherwise: your IP)",
+              ok=(200, s.UsageOut), auth="optional", tag="accounts", errors=(401, 503)),
+        # POST /api/v1/billing/checkout (the Stripe issue) goes here: tag="billing".
+    ]
+
+
+def _ops() -> list[Route]:
+    return [
+        Route("GET", "/api/v1/config", ops.config, "What the page needs to know",
+              ok=(200, s.ConfigOut), tag="ops"),
+        Route("GET", "/api/v1/openapi.json", ops.openapi, "This document", tag="ops"),
+        Route("GET", "/healthz", ops.healthz, "Alive", ok=(200, s.HealthOut), tag="ops"),
+        Route("GET", "/readyz", ops.readyz, "Ready: database, counters and LLM breaker",
+              ok=(200, s.HealthOut), errors=(503,), tag="ops"),
+        Route("GET", "/metrics", ops.metrics, "Prometheus metrics", tag="ops",
+              media="text/plain"),
+        Route("GET", "/", ops.index, "The web page", public=False),
+    ]
+
+
+def route_table() -> list[Route]:
+    return [*_threads(), *_accounts(), *_ops()]
+
+
+def setup_routes(app: web.Application, table: list[Route]) -> None:
+    for route in table:
+        app.router.add_route(route.method, route.path, route.handler)
+    app.router.add_static("/static/", STATIC, name="static", append_version=False)

@@ -1,0 +1,105 @@
+"""Running the web app: `serve(settings)` for `threadr serve`, `python -m web.server` too."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import signal
+import sys
+
+from aiohttp import web
+
+from core.settings import Settings
+from web.app import create_app
+
+log = logging.getLogger("threadr.server")
+
+
+async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False,
+                 announce: bool = True) -> None:
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                           shutdown_timeout=settings.shutdown_grace)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port, reuse_address=True, reuse_port=reuse_port)
+        await site.start()
+        bound = site._server.sockets[0].getsockname()[1] if site._server else port
+        shown = f"[{host}]" if ":" in host else host
+        if announce:
+            print(f"Threadr on http://{shown}:{bound}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run(settings: Settings, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM, then finish in-flight requests (`shutdown_grace`).
+
+    `settings.workers` > 1 starts that many processes sharing the port (SO_REUSEPORT); it
+    needs Redis, since in-process counters would give each worker its own quotas.
+    """
+    workers = settings.workers
+    if workers > 1 and not settings.redis_url:
+        log.warning("WORKERS > 1 needs REDIS_URL (shared quotas); serving with one process")
+        workers = 1
+    if workers <= 1:
+        asyncio.run(_serve(settings, host, port))
+        return
+    _run_workers(settings, host, port, workers)
+
+
+def _worker(settings: Settings, host: str, port: int, announce: bool) -> None:
+    from core.logs import configure_logging
+
+    configure_logging(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(settings, host, port, reuse_port=True, announce=announce))
+
+
+def _run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_worker, args=(settings, host, port, i == 0))
+                 for i in range(workers)]
+    for process in processes:
+        process.start()
+
+    def stop(*_):
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in processes:
+        process.join()
+
+
+def serve(settings: Settings) -> None:
+    """`threadr serve`: the host and port come from the settings."""
+    run(settings, settings.host, settings.port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.logs import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m web.server")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings)
+    run(settings, args.host or settings.host, settings.port if args.port is None else args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

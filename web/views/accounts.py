@@ -1,0 +1,89 @@
+"""Sign-up, sign-in, the account, extension tokens and usage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from core.errors import NotFound
+from core.usecases import accounts
+from web.inputs import caller, current_user, parse_json
+from web.keys import CLIENT_IP, SERVICES
+from web.schemas import Credentials, TokenCreate
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def user_json(user) -> dict:
+    return {"id": user.id, "email": user.email, "created_at": _iso(user.created_at)}
+
+
+def token_json(token) -> dict:
+    return {"id": token.id, "name": token.name, "created_at": _iso(token.created_at),
+            "last_used_at": _iso(token.last_used_at)}
+
+
+def usage_json(usage) -> dict:
+    return {"plan": usage.plan, "limit": usage.limit, "used": usage.used,
+            "remaining": usage.remaining, "resets_at": _iso(usage.resets_at),
+            "premium_until": _iso(usage.premium_until)}
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+async def register(request: web.Request) -> web.Response:
+    body = await parse_json(request, Credentials)
+    user, token = await accounts.register(request.app[SERVICES], body.email, body.password)
+    return web.json_response({"token": token, "user": user_json(user)}, status=201)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await parse_json(request, Credentials)
+    user, token = await accounts.login(request.app[SERVICES], body.email, body.password,
+                                       request[CLIENT_IP])
+    return web.json_response({"token": token, "user": user_json(user)})
+
+
+async def me(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    account = await accounts.get_account(request.app[SERVICES], user_id)
+    return web.json_response(_jsonable(account))
+
+
+async def create_token(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    body = await parse_json(request, TokenCreate)
+    token, raw = await accounts.issue_extension_token(request.app[SERVICES], user_id, body.name)
+    return web.json_response({**token_json(token), "token": raw}, status=201)
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    tokens = await accounts.list_extension_tokens(request.app[SERVICES], user_id)
+    return web.json_response({"tokens": [token_json(t) for t in tokens]})
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    user_id = await current_user(request, required=True)
+    revoked = await accounts.revoke_token(request.app[SERVICES], user_id,
+                                          request.match_info["token_id"])
+    if revoked is False:
+        raise NotFound("Token not found.")
+    return web.Response(status=204)
+
+
+async def usage(request: web.Request) -> web.Response:
+    who = await caller(request)
+    result = await accounts.usage(request.app[SERVICES], who.quota_key, who.user_id)
+    return web.json_response(usage_json(result))

@@ -1,0 +1,70 @@
+"""The page, the public config, health, readiness, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from core.models import MAX_POST_LENGTH
+from web.keys import OPENAPI, SERVICES
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+log = logging.getLogger("threadr.web")
+_PING_TIMEOUT = 2.0
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def config(request: web.Request) -> web.Response:
+    settings = request.app[SERVICES].settings
+    return web.json_response({
+        "billing": settings.billing_configured,
+        "max_text_bytes": settings.max_text_bytes,
+        "max_html_bytes": settings.max_html_bytes,
+        "max_post_length": MAX_POST_LENGTH,
+    })
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "checks": {}})
+
+
+async def _check(name: str, ping) -> str:
+    try:
+        await asyncio.wait_for(ping(), _PING_TIMEOUT)
+        return "ok"
+    except Exception as exc:  # the reason goes to the log, not to the caller
+        log.warning("readiness check failed", extra={"check": name, "error": type(exc).__name__})
+        return "down"
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """503 when the database cannot answer. Counters (Redis) down is reported as
+    "degraded" but ready: quotas then run on the bounded per-process fallback."""
+    services = request.app[SERVICES]
+    checks = {
+        "database": await _check("database", services.store.ping),
+        "counters": await _check("counters", services.counters.ping),
+    }
+    if checks["counters"] == "down":
+        checks["counters"] = "degraded"
+    breaker = getattr(services.generator, "breaker_state", None)
+    if breaker is not None:
+        checks["llm"] = str(getattr(breaker, "value", breaker))
+    ready = checks["database"] == "ok"
+    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
+                             status=200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[SERVICES].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app[OPENAPI])
