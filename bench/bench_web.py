@@ -65,7 +65,7 @@ def wait_up(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def start_threadr(data_dir: str) -> tuple[subprocess.Popen, str]:
+def start_threadr(data_dir: str, log_path: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "THREADR_DATA_DIR": data_dir, "THREADR_ENV": "test",
            "DATABASE_URL": "", "REDIS_URL": "", "THREADR_GENERATOR": "offline",
@@ -73,8 +73,9 @@ def start_threadr(data_dir: str) -> tuple[subprocess.Popen, str]:
            "LOG_LEVEL": "WARNING"}
     threadr = Path(sys.executable).with_name("threadr")
     cmd = ([str(threadr), "serve"] if threadr.exists() else [sys.executable, "-m", "web.server"])
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen([*cmd, "--host", "127.0.0.1", "--port", str(port)], cwd=REPO,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     wait_up(f"{base}/healthz", process)
     return process, base
@@ -123,7 +124,7 @@ async def run(args) -> dict:
     async with aiohttp.ClientSession(connector=connector) as session:
         hello_proc, hello = start_hello()
         with tempfile.TemporaryDirectory() as data_dir:
-            threadr_proc, base = start_threadr(data_dir)
+            threadr_proc, base = start_threadr(data_dir, args.server_log)
             try:
                 go = lambda m, u, f: load(session, m, u, f, args.requests,  # noqa: E731
                                           args.concurrency, args.seconds)
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--server-log", help="write the Threadr server's log to this file")
     args = parser.parse_args()
     results = asyncio.run(run(args))
     hello = results["hello"]

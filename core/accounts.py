@@ -76,7 +76,10 @@ class PasswordHasher:
         """Spend the time of a real verification (unknown email), then answer False."""
         if self._dummy_hash is None:
             self._dummy_hash = self._argon.hash(secrets.token_urlsafe(16))
-        self.verify(self._dummy_hash, password)
+        try:
+            self._argon.verify(self._dummy_hash, password)
+        except (VerificationError, InvalidHashError):
+            pass
         return False
 
 

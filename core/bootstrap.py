@@ -43,6 +43,7 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
     from core.store.factory import open_store
 
     metrics = overrides.pop("metrics", None) or Metrics()
+    _warm_up()
     async with AsyncExitStack() as stack:
         store = overrides.pop("store", None)
         if store is None:
@@ -77,6 +78,20 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
         if services.billing is None and settings.billing_configured:
             services.billing = _build_billing(settings)
         yield services
+
+
+def _warm_up() -> None:
+    """Compile the length engine's patterns and import the extractor now (≈1 s, once per
+    process), not on the first request."""
+    from core.articles import extract_article
+    from core.errors import EmptyArticle
+    from core.text import weighted_length
+
+    weighted_length("warm up https://example.com 🧵")
+    try:
+        extract_article("<html><body><article><p>Warm up.</p></article></body></html>")
+    except EmptyArticle:
+        pass
 
 
 def _build_billing(settings: Settings):

@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_thread_parser(sub)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("doctor", help="show configuration and check every dependency")
+    sub.add_parser("telegram", help="run the Telegram bot (long polling; TELEGRAM_TOKEN)")
+    sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
+    from core.billing.cli import add_billing_parser  # `billing reconcile [--since]`
+
+    add_billing_parser(sub)
+    from core.extension_build import add_extension_parser  # `extension build`
+
+    add_extension_parser(sub)
     return parser
 
 
@@ -149,7 +157,14 @@ def _print_thread(thread, as_json: bool) -> None:
 async def _migrate(settings) -> int:
     from core.store.migrate import migrate
 
-    applied = await migrate(settings.effective_database_url)
+    try:
+        applied = await migrate(settings.effective_database_url, settings.migrations_dir or None)
+    except ThreadrError:
+        raise
+    except Exception as exc:  # the database refused a migration; it was rolled back
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"threadr: migration failed (nothing applied from it): {first}", file=sys.stderr)
+        return 1
     print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
           else "database is up to date")
     return 0
@@ -182,6 +197,18 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_thread(args, settings))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command in ("telegram", "discord"):
+            from bots import run
+
+            return getattr(run, f"run_{args.command}")(settings)
+        if args.command == "billing":
+            from core.billing.cli import run_billing
+
+            return asyncio.run(run_billing(args, settings))
+        if args.command == "extension":
+            from core.extension_build import run_extension_command
+
+            return run_extension_command(args, settings)
         if args.command == "doctor":
             from core.doctor import run_doctor
 

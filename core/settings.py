@@ -71,6 +71,7 @@ class Settings:
     redis_prefix: str = "threadr:"
     db_pool_min: int = 1
     db_pool_max: int = 10
+    migrations_dir: str = ""  # "" → the repository's migrations/ folder
     # --- accounts ---
     jwt_secret: SecretStr = SecretStr("")
     jwt_audience: str = "threadr"
@@ -192,6 +193,7 @@ _ENV_NAMES = {
     "port": "THREADR_PORT",
     "workers": "THREADR_WORKERS",
     "generator": "THREADR_GENERATOR",
+    "migrations_dir": "THREADR_MIGRATIONS_DIR",
 }
 
 

@@ -25,7 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.text.data import trie_regex  # noqa: E402
+from core.text.datafiles import trie_regex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TT = ROOT.parent / "shared" / "conformance" / "twitter-text"

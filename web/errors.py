@@ -36,6 +36,8 @@ def error_payload(exc: ThreadrError) -> dict:
 def error_headers(exc: ThreadrError) -> dict[str, str]:
     if isinstance(exc, RetryableError):
         return {"Retry-After": str(exc.retry_after)}
+    if exc.status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="threadr"'}
     return {}
 
 

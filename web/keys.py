@@ -14,6 +14,6 @@ CORS = web.AppKey("cors", CorsPolicy)
 PROXIES = web.AppKey("proxies", ProxyPolicy)
 OPENAPI = web.AppKey("openapi", dict)
 
-# Per-request values (request[...] keys are plain strings in aiohttp).
-REQUEST_ID = "threadr.request_id"
-CLIENT_IP = "threadr.client_ip"
+# Per-request values.
+REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT_IP = web.RequestKey("client_ip", str)

@@ -10,6 +10,7 @@ import uuid
 from aiohttp import web
 
 from core.errors import ThreadrError
+from core.logs import request_id_var
 from web import errors
 from web.keys import CLIENT_IP, CORS, PROXIES, REQUEST_ID, SERVICES
 from web.security import SECURITY_HEADERS, is_preflight
@@ -32,6 +33,7 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
     request[REQUEST_ID] = request_id
     request[CLIENT_IP] = request.app[PROXIES].for_request(request)
+    context = request_id_var.set(request_id)  # every log line of this request carries it
     started = time.perf_counter()
     status = 500
     try:
@@ -49,6 +51,7 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
             "path": request.path, "status": status, "ms": round(elapsed * 1000, 2),
             "ip": request[CLIENT_IP],
         })
+        request_id_var.reset(context)
 
 
 @web.middleware

@@ -61,7 +61,7 @@ def _operation(route: Route, refs: dict) -> dict:
         "tags": [route.tag],
         "responses": {str(route.ok[0]): _success(route, refs)},
     }
-    for status in route.errors:
+    for status in route.statuses:
         op["responses"][str(status)] = _error_response(status)
     if route.auth == "required":
         op["security"] = [{"bearer": []}]

@@ -3,12 +3,14 @@ status a route can answer is written down next to the handler that answers it.""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 from pydantic import BaseModel
 
+from core.errors import InvalidInput
 from web import schemas as s
 from web.views import accounts, ops, threads
 from web.views.ops import STATIC
@@ -46,6 +48,12 @@ class Route:
     stream: bool = False  # also answers text/event-stream
     public: bool = True  # listed in the OpenAPI document
     extra: dict = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """Every error status; API routes also answer 422 to unknown query parameters."""
+        extra = () if self.tag == "ops" else (422,)
+        return tuple(sorted({*self.errors, *extra}))
 
 
 def _threads() -> list[Route]:
@@ -113,10 +121,31 @@ def _ops() -> list[Route]:
 
 
 def route_table() -> list[Route]:
-    return [*_threads(), *_accounts(), *_ops()]
+    from web.billing import billing_routes  # web.billing builds `Route`s: imported late
+
+    return [*_threads(), *_accounts(), *billing_routes(), *_ops()]
+
+
+def _query_names(route: Route) -> frozenset[str]:
+    return frozenset(p["name"] for p in route.extra.get("parameters", []) if p["in"] == "query")
+
+
+def _strict_query(route: Route) -> Callable:
+    """API handlers refuse query parameters they do not know (as bodies refuse extra fields)."""
+    allowed = _query_names(route)
+
+    @functools.wraps(route.handler)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        unknown = sorted(set(request.query) - allowed)
+        if unknown:
+            raise InvalidInput(f"Unknown query parameter: {unknown[0]}.")
+        return await route.handler(request)
+
+    return handler
 
 
 def setup_routes(app: web.Application, table: list[Route]) -> None:
     for route in table:
-        app.router.add_route(route.method, route.path, route.handler)
+        handler = route.handler if route.tag == "ops" else _strict_query(route)
+        app.router.add_route(route.method, route.path, handler)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)

@@ -7,7 +7,6 @@ extraction of large pages runs in a worker thread.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import lxml.html
 from lxml import etree
@@ -59,9 +58,9 @@ def squash(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, used to compare paragraphs regardless of spacing/punctuation."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return _WORD.findall(text.lower())
 
 
 def word_key(text: str) -> str:
     """A comparison key for a piece of text: its words joined by single spaces."""
-    return " ".join(words(text))
+    return " ".join(_WORD.findall(text.lower()))

@@ -4,7 +4,7 @@ trafilatura (fast mode, no comments) finds the article body well but keeps some 
 (newsletter boxes, related-link lists, captions). Our scorer's regions are a second,
 independent opinion: when they cover most of trafilatura's text, paragraphs outside them
 are dropped. When trafilatura finds nothing, the regions' own paragraphs are the text.
-Finally the headline (and a dek equal to the page description) is taken off the top.
+Finally the headline is taken off the top.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from core.articles.extract_score import ContentMap, content_regions, region_para
 from core.articles.metadata import PageMetadata
 
 _AGREEMENT = 0.6  # share of trafilatura's words our regions must hold before we trust them
+_TOP = 3  # how many leading paragraphs may be headline repeats or kickers
+_CHROME_ONLY_CHARS = 200  # below this, text found only outside content blocks is page chrome
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,11 @@ def _vetted(paragraphs: list[str], ours: list[str]) -> list[str]:
     """`paragraphs` minus those not among `ours`, when `ours` hold most of them."""
     if not ours:
         return paragraphs
-    region_text = f" {' '.join(word_key(p) for p in ours)} "
+    our_keys = [word_key(p) for p in ours]
+    exact, region_text = set(our_keys), f" {' '.join(our_keys)} "
     keys = [word_key(p) for p in paragraphs]
-    inside = [not key or f" {key} " in region_text for key in keys]
+    # exact hits first: the substring scan (for differently split paragraphs) is the slow path
+    inside = [not key or key in exact or f" {key} " in region_text for key in keys]
     total = sum(len(key.split()) for key in keys) or 1
     agreed = sum(len(key.split()) for key, ok in zip(keys, inside, strict=True) if ok)
     if agreed / total < _AGREEMENT:
@@ -53,17 +57,13 @@ def _vetted(paragraphs: list[str], ours: list[str]) -> list[str]:
 
 
 def _without_headline(paragraphs: list[str], meta: PageMetadata) -> list[str]:
-    """Leading paragraphs that repeat the headline (or the description as a dek) removed."""
+    """Repeats of the headline (h1, title, og:title…) and bare links at the top removed."""
     headings = {word_key(h) for h in meta.headings} - {""}
-    description = word_key(meta.description or "")
-    start = 0
-    while start < len(paragraphs):
-        key = word_key(paragraphs[start])
-        is_heading = key in headings or any(key and f" {key} " in f" {h} " for h in headings)
-        if not is_heading and not (start < 3 and description and key == description):
-            break
-        start += 1
-    return paragraphs[start:]
+    top = [
+        p for p in paragraphs[:_TOP]
+        if word_key(p) not in headings and not (p.startswith("http") and " " not in p)
+    ]
+    return top + paragraphs[_TOP:]
 
 
 def main_paragraphs(tree: HtmlElement, url: str | None, meta: PageMetadata) -> list[str]:
@@ -71,6 +71,8 @@ def main_paragraphs(tree: HtmlElement, url: str | None, meta: PageMetadata) -> l
     content = ContentMap(tree)
     ours = region_paragraphs(content, content_regions(content))
     found = _trafilatura_paragraphs(tree, url)
+    if not content.blocks and sum(map(len, found)) < _CHROME_ONLY_CHARS:
+        return []  # the little text there is sits in navigation, footers, scripts…
     if found:
         found = _vetted(_without_headline(found, meta), ours)
     else:

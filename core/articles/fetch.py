@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import zlib
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
+import brotli
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
@@ -105,14 +107,17 @@ class SafeFetcher:
     """Fetches public http(s) pages only; see the module docstring and SPEC §4."""
 
     def __init__(self, settings: Settings, *, resolver: Resolver | None = None,
-                 policy: AddressPolicy | None = None) -> None:
+                 policy: AddressPolicy | None = None, tls: ssl.SSLContext | None = None) -> None:
+        """`policy` defaults to the settings' (tests add exempt endpoints); `tls` defaults to
+        the system's trusted CAs with hostname checks (tests pass a context trusting their CA)."""
         self._settings = settings
+        self._tls = tls
         self._resolver = resolver or SystemResolver()
         self._policy = policy or AddressPolicy.from_settings(settings)
         self._headers = {
             "User-Agent": f"Mozilla/5.0 (compatible; ThreadrBot/0.1; +{settings.public_url})",
             "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
-            "Accept-Encoding": "gzip, deflate",
+            "Accept-Encoding": "gzip, deflate, br",
         }
 
     async def fetch(self, url: str) -> FetchedPage:
@@ -153,7 +158,8 @@ class SafeFetcher:
         timeout = aiohttp.ClientTimeout(total=None, connect=s.fetch_connect_timeout,
                                         sock_connect=s.fetch_connect_timeout)
         connector = aiohttp.TCPConnector(resolver=_PinnedResolver(target.host, addresses),
-                                         use_dns_cache=False, force_close=True, limit=1)
+                                         use_dns_cache=False, force_close=True, limit=1,
+                                         ssl=self._tls or True)
         with _translate_errors():
             async with (
                 aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
@@ -171,7 +177,7 @@ class SafeFetcher:
             raise FetchFailed(f"The site answered with HTTP status {resp.status}.")
         if resp.content_type not in PAGE_TYPES:
             raise UnsupportedContent(
-                f"That address is a {resp.content_type} file, not an HTML or text page.")
+                f"That address serves {resp.content_type[:60]}, not an HTML or text page.")
         body = await read_capped(resp, self._settings.fetch_max_bytes)
         text, encoding = decode_body(body, resp.charset, html=resp.content_type != "text/plain")
         return FetchedPage(url=str(resp.url), status=resp.status,
@@ -187,7 +193,7 @@ def _redirect_target(resp: aiohttp.ClientResponse) -> str:
 
 async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     """The decoded (decompressed) body, or PageTooLarge as soon as it passes `limit` bytes."""
-    inflate = _inflater(resp.headers.get("Content-Encoding", ""))
+    inflate = inflater(resp.headers.get("Content-Encoding", ""))
     too_large = PageTooLarge(f"The page is larger than {limit / 1_000_000:g} MB.")
     if resp.content_length is not None and resp.content_length > limit:
         raise too_large
@@ -202,11 +208,17 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(out)
 
 
-def _inflater(encoding: str):
-    """A function (chunk, max_out) -> bytes for a Content-Encoding; output never exceeds max."""
+def inflater(encoding: str):
+    """A function (chunk, max_out) -> bytes for a Content-Encoding (gzip, deflate, br).
+
+    The output of one call is bounded (by max_out; brotli may overshoot by one buffer), so a
+    small compressed chunk can never blow up in memory: past the cap the caller stops.
+    """
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return lambda chunk, _max: chunk
+    if encoding == "br":
+        return _unbrotli(brotli.Decompressor())
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise FetchFailed(f"The site sent the page in an unsupported encoding ({encoding[:20]}).")
     state = {"d": zlib.decompressobj(47 if encoding != "deflate" else 15), "started": False}
@@ -221,6 +233,16 @@ def _inflater(encoding: str):
             return inflate(chunk, max_out)
         state["started"] = True
         return data
+
+    return inflate
+
+
+def _unbrotli(decompressor):
+    def inflate(chunk: bytes, max_out: int) -> bytes:
+        try:
+            return decompressor.process(chunk, output_buffer_limit=max_out)
+        except brotli.error:
+            raise FetchFailed("The site sent a corrupt compressed page.") from None
 
     return inflate
 

@@ -5,6 +5,7 @@ Read-only over the tree; no I/O. Values are trimmed strings or None, never guess
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -14,6 +15,7 @@ from core.articles.extract_html import squash
 from core.articles.extract_jsonld import LinkedData, read_linked_data
 from core.articles.extract_values import as_iso_date, as_language, clean_author
 
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]+\s+")
 _MICRODATA = frozenset({"author", "datePublished", "isAccessibleForFree"})
 
 
@@ -68,7 +70,7 @@ def _microdata(tree: HtmlElement) -> dict[str, str]:
     """schema.org microdata values keyed by `itemprop` (first non-empty wins)."""
     found: dict[str, str] = {}
     for el in tree.xpath("//*[@itemprop]"):
-        key = el.get("itemprop").strip()
+        key = el.get("itemprop", "").strip()
         if key in found or key not in _MICRODATA:
             continue
         value = el.get("content") or el.get("datetime") or squash(el.text_content())
@@ -78,8 +80,10 @@ def _microdata(tree: HtmlElement) -> dict[str, str]:
 
 
 def _headings(tree: HtmlElement, *titles: str | None) -> tuple[str, ...]:
+    """Headline variants: h1s, the titles, and long parts of "Headline | Site" titles."""
     found = [squash(h.text_content()) for h in tree.iter("h1")]
-    return tuple(t for t in (*titles, *found) if t)
+    parts = [p for t in titles if t for p in _TITLE_SEPARATORS.split(t) if len(p.split()) >= 4]
+    return tuple(t for t in (*titles, *found, *parts) if t)
 
 
 def _document_title(tree: HtmlElement) -> str | None:

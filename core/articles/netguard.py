@@ -185,7 +185,10 @@ def embedded_ipv4(ip: IPv6Address) -> tuple[IPv4Address | None, str]:
 
 def check_address(ip: IPAddress | str, port: int, policy: AddressPolicy) -> IPAddress:
     """`ip` if the fetcher may connect to it on `port`; otherwise `BlockedUrl`."""
-    address = ip_address(ip) if isinstance(ip, str) else ip
+    try:
+        address = ip_address(ip) if isinstance(ip, str) else ip
+    except ValueError:
+        raise BlockedUrl("The host name resolved to something that is not an address.") from None
     if isinstance(address, IPv6Address) and address.scope_id:
         raise BlockedUrl("IPv6 zone ids are not allowed.")
     if (str(address), port) in policy.exempt:

@@ -72,6 +72,7 @@ class RedisCounters:
             socket_timeout=socket_timeout,
             socket_connect_timeout=connect_timeout,
             retry=Retry(NoBackoff(), 0),
+            driver_info=None,  # no CLIENT SETINFO round trips on each new connection
         )
         self._redis = Redis.from_pool(pool)
         self._reserve = self._redis.register_script(_RESERVE)
@@ -87,10 +88,11 @@ class RedisCounters:
         try:
             return await awaitable
         except (RedisError, OSError, TimeoutError) as exc:
-            # Drop every pooled connection: after a Redis restart they are all stale, and
-            # keeping them would cost one failed call each before service recovers.
+            # Drop the idle pooled connections: after a Redis restart they are all stale, and
+            # keeping them would cost one failed call each before service recovers. Busy ones
+            # are left to their own calls, so one slow reply does not fail its neighbours.
             try:
-                await self._redis.connection_pool.disconnect()
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
             except Exception:  # noqa: BLE001 - best effort on an already broken pool
                 pass
             raise CountersUnavailable(f"redis: {type(exc).__name__}") from exc

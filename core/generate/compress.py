@@ -11,25 +11,25 @@
 
 from __future__ import annotations
 
-import regex
+import re
 
-_PAREN = regex.compile(
+_PAREN = re.compile(
     r"\s*(?:\((?P<p>[^()]{1,90})\)|\[(?:\d+|citation needed|note \d+)\]|（[^（）]{1,60}）)"
 )
-_ADDITIVE = regex.compile(
+_ADDITIVE = re.compile(
     r"^(?:moreover|furthermore|additionally|in addition|also|besides|indeed|of course|in fact|"
     r"notably|interestingly|importantly|basically|essentially|actually|so|now|well|overall|"
     r"as a result|in other words|that said|to be sure)\s*,\s*|^and\s+(?=\S)",
-    regex.IGNORECASE,
+    re.IGNORECASE,
 )
-_CONTRASTIVE = regex.compile(
+_CONTRASTIVE = re.compile(
     r"^(?:however|but|yet|still|nevertheless|nonetheless|meanwhile|instead|on the other hand|"
     r"by contrast|in contrast|even so|then again)\s*,\s*(?=\S)|^but\s+(?=\S)",
-    regex.IGNORECASE,
+    re.IGNORECASE,
 )
-_SPACE_BEFORE_PUNCT = regex.compile(r"\s+(?=[,.;:!?…])")
-_SPACES = regex.compile(r"\s{2,}")
-_DIGIT = regex.compile(r"\d")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?…])")
+_SPACES = re.compile(r"\s{2,}")
+_DIGIT = re.compile(r"\d")
 
 
 def compress(sentence: str, follows_previous: bool = False, *, aggressive: bool = False) -> str:
@@ -48,7 +48,7 @@ def compress(sentence: str, follows_previous: bool = False, *, aggressive: bool 
 def _drop_parentheticals(text: str) -> str:
     digits_outside = len(_DIGIT.findall(_PAREN.sub("", text)))
 
-    def drop(m: regex.Match) -> str:
+    def drop(m: re.Match) -> str:
         if m.start() == 0 and not m.group(0)[:1].isspace():
             return m.group(0)
         inner = m.group("p") or ""

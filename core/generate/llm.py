@@ -17,7 +17,7 @@ from aiolimiter import AsyncLimiter
 
 from core.errors import EmptyArticle
 from core.generate.base import OnPost
-from core.generate.llm_call import ChatCaller
+from core.generate.llm_call import Answer, ChatCaller
 from core.generate.llm_output import ProvisionalPosts, UnusableDrafts, repair
 from core.generate.llm_prompt import build_messages, estimate_tokens, post_bounds
 from core.generate.llm_stream import InvalidModelOutput, parse_posts
@@ -101,25 +101,31 @@ class LLMGenerator:
         messages = build_messages(
             self._prompt, article, options, bounds, self._settings.llm_max_input_tokens
         )
+        deadline = asyncio.get_running_loop().time() + self._settings.llm_timeout
         try:
-            async with asyncio.timeout(self._settings.llm_timeout):
+            async with asyncio.timeout_at(deadline):
                 emitter = ProvisionalPosts(options, source.link, bounds.target, on_post) \
                     if on_post else None
-                answer = await self._caller.complete(messages, emitter, self._settings.llm_timeout)
+                answer = await self._caller.complete(messages, emitter, deadline)
+                usage = self._count_tokens(messages, answer)  # spent even if unusable
                 posts = repair(parse_posts(answer.text), options, source.link, bounds.high)
         except (TimeoutError, openai.APITimeoutError):
             self._metrics.llm_calls.labels("timeout").inc()
             raise LLMFailure("llm_timeout") from None
         except (InvalidModelOutput, UnusableDrafts) as exc:
             raise LLMFailure("llm_invalid_output", str(exc)) from None
+        return Thread(
+            posts=tuple(Post(p, weighted_length(p)) for p in posts), generator=self.name,
+            source=source, options=options, usage=usage,
+        )
+
+    def _count_tokens(self, messages: list[dict], answer: Answer) -> TokenUsage:
+        """The API's `usage` when it reports one, else a cheap estimate; into the metrics."""
         usage = answer.usage or TokenUsage(
             estimate_tokens(messages[0]["content"] + messages[1]["content"]),
             estimate_tokens(answer.text),
         )
         self._metrics.llm_tokens.labels("prompt").inc(usage.prompt_tokens)
         self._metrics.llm_tokens.labels("completion").inc(usage.completion_tokens)
-        return Thread(
-            posts=tuple(Post(p, weighted_length(p)) for p in posts), generator=self.name,
-            source=source, options=options, usage=usage,
-        )
+        return usage
 

@@ -24,6 +24,7 @@ from core.generate.resilience import LLMFailure, RetryPolicy, parse_retry_after
 from core.metrics import Metrics
 from core.models import TokenUsage
 
+_REPORT_MARGIN = 0.05  # seconds
 MODES = ("json_schema", "json_object", "text")
 _SCHEMA = {
     "name": "thread", "strict": True,
@@ -54,17 +55,16 @@ class ChatCaller:
         return MODES[self._mode]
 
     async def complete(
-        self, messages: list[dict], emitter: ProvisionalPosts | None, budget: float
+        self, messages: list[dict], emitter: ProvisionalPosts | None, deadline: float
     ) -> Answer:
-        """The model's answer within `budget` seconds; `emitter` (streaming) gets each post
-        as it completes. Raises `LLMFailure`, or `openai.APITimeoutError` (the caller's
-        overall timeout handles both kinds of timeout the same way)."""
+        """The model's answer before `deadline` (event-loop time); `emitter` (streaming) gets
+        each post as it completes. Raises `LLMFailure`, or `openai.APITimeoutError` (the
+        caller's overall timeout handles both kinds of timeout the same way)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + budget
         attempt = 0
         while True:
             try:
-                await self._acquire(deadline - loop.time())
+                await self._acquire(deadline)
                 return await self._with_formats(messages, emitter)
             except openai.APITimeoutError:
                 raise
@@ -78,10 +78,12 @@ class ChatCaller:
             await self._sleep(wait)
             attempt += 1
 
-    async def _acquire(self, remaining: float) -> None:
-        """The per-process outbound rate limit; waiting past the budget means fail over."""
+    async def _acquire(self, deadline: float) -> None:
+        """The per-process outbound rate limit; waiting past the budget means fail over.
+        It gives up a moment before the deadline, so the reason is the rate limit, not the
+        overall timeout that would fire right after."""
         try:
-            async with asyncio.timeout(max(0.0, remaining)):
+            async with asyncio.timeout_at(deadline - _REPORT_MARGIN):
                 await self._limiter.acquire()
         except TimeoutError:
             raise LLMFailure("llm_rate_limited", "outbound rate limit") from None

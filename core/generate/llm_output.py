@@ -14,8 +14,16 @@ provisional post `i` with the final one.
 from __future__ import annotations
 
 from core.generate.base import OnPost
-from core.models import MAX_POST_LENGTH, LinkPolicy, Numbering, ThreadOptions
-from core.text import finalize_posts, pack_units, weighted_length
+from core.models import MAX_POST_LENGTH, LinkPolicy, ThreadOptions
+from core.text import (
+    finalize_posts,
+    numbering_width,
+    pack_units,
+    strip_numbering,
+    weighted_length,
+)
+
+_JOIN = "\n\n"  # two of the model's points merged into one post stay two paragraphs
 
 
 class UnusableDrafts(ValueError):
@@ -26,15 +34,37 @@ def repair(drafts: list[str], options: ThreadOptions, link: str | None, high: in
     """Final post texts: finalized, merged down to at most `high` posts when the model overshot."""
     posts = finalize_posts(drafts, options, link)
     if len(posts) > high:
-        bare = options.with_(numbering=Numbering.NONE, link=LinkPolicy.NONE)
-        bodies = finalize_posts(drafts, bare, None)
-        groups = [[bodies[0]], bodies[1:-1], [bodies[-1]]] if len(bodies) > 2 else [bodies]
-        posts = pack_units([g for g in groups if g], options, link, max_posts=high)
+        # Bodies cut with the numbering width reserved, then unnumbered for merging.
+        split = finalize_posts(drafts, options.with_(link=LinkPolicy.NONE), None)
+        bodies = _merge_adjacent([strip_numbering(p) for p in split], high, options, link)
+        posts = finalize_posts(bodies, options, link)
+        if len(posts) > high:  # the points are too long to pair up: let the packer decide
+            posts = pack_units([bodies], options, link, max_posts=high)
     if not posts:
         raise UnusableDrafts("no post survived validation")
     if any(weighted_length(p) > MAX_POST_LENGTH for p in posts):
         raise UnusableDrafts("a post is over the limit after repair")
     return posts
+
+
+def _merge_adjacent(
+    bodies: list[str], high: int, options: ThreadOptions, link: str | None
+) -> list[str]:
+    """Join the shortest adjacent pair, again and again, while it fits one post and there
+    are more than `high` posts. The hook and the points keep their order."""
+    room = MAX_POST_LENGTH - numbering_width(high, options)
+    if link and options.link != LinkPolicy.NONE:
+        room -= weighted_length(link) + 1
+    bodies = list(bodies)
+    while len(bodies) > high:
+        size, i = min(
+            (weighted_length(bodies[i] + _JOIN + bodies[i + 1]), i)
+            for i in range(len(bodies) - 1)
+        )
+        if size > room:
+            break
+        bodies[i:i + 2] = [bodies[i] + _JOIN + bodies[i + 1]]
+    return bodies
 
 
 class ProvisionalPosts:

@@ -70,7 +70,7 @@ def build_messages(
     """The chat messages: system rules (options, output contract) and the user's article."""
     system, user_frame = prompt.render(
         target_posts=bounds.target, min_posts=bounds.low, max_posts=bounds.high,
-        post_chars=POST_CHARS, tone=_TONES.get(options.tone.value, options.tone.value),
+        post_chars=POST_CHARS, tone=_TONES.get(str(options.tone), str(options.tone)),
         hashtags=_hashtags(options.hashtags), emoji=_emoji(options.emoji),
         language=_language(options.language or article.language),
         metadata=_metadata(article), article="",

@@ -15,12 +15,15 @@ The article's language is kept; `options.language` (translation) is LLM-only.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import re
 from dataclasses import dataclass
 
 import regex
 
 from core.errors import EmptyArticle
+from core.generate.base import OnPost
 from core.generate.compress import compress
 from core.generate.rank import (
     Ranked,
@@ -30,8 +33,10 @@ from core.generate.rank import (
     choose_takeaway,
     group_body,
     is_boilerplate,
+    is_heading,
     rank,
     sentences_of,
+    tokenize,
     top_keywords,
 )
 from core.models import (
@@ -56,18 +61,25 @@ _LABELS = {
     Tone.PUNCHY: "Bottom line: ",
     Tone.EDUCATIONAL: "What to remember: ",
 }
-_ENGLISH_HINT = regex.compile(r"\b(?:the|and|of|is|to|in|that)\b", regex.IGNORECASE)
+_ENGLISH_HINT = re.compile(r"\b(?:the|and|of|is|to|in|that)\b", re.IGNORECASE)
+_WIDE_STOPS = "。！？｡」』）"
 _CHARS_PER_BODY_POST = 900  # article weighted characters per body post, before the upper bound
 
 
 class OfflineGenerator:
-    """The default `Generator`: `summarize` (or `split_into_posts` in split mode)."""
+    """The default `Generator`: `summarize` (or `split_into_posts` in split mode).
+
+    The work is pure CPU (tens of ms for a long article); it runs in a worker thread so
+    the event loop keeps serving other requests meanwhile.
+    """
 
     name = "offline"
     cache_key_part = "offline:v1"
 
-    async def generate(self, article: Article, options: ThreadOptions, on_post=None) -> Thread:
-        texts = thread_texts(article, options)
+    async def generate(
+        self, article: Article, options: ThreadOptions, on_post: OnPost | None = None
+    ) -> Thread:
+        texts = await asyncio.to_thread(thread_texts, article, options)
         posts = tuple(Post(text, weighted_length(text)) for text in texts)
         if on_post is not None:
             for i, text in enumerate(texts):
@@ -90,7 +102,9 @@ def summarize(article: Article, options: ThreadOptions) -> list[str]:
 
     Raises `EmptyArticle` when the text has no usable sentence.
     """
-    candidates = [s for s in sentences_of(article.text) if not is_boilerplate(s.text)]
+    sentences = [s for s in sentences_of(article.text) if not is_boilerplate(s.text)]
+    candidates = [s for s in sentences if not is_heading(s.text)]
+    candidates = candidates or [s for s in sentences if tokenize(s.text)]  # notes, no stops
     if not candidates:
         raise EmptyArticle()
     ranked = rank(candidates, article.title)
@@ -100,7 +114,7 @@ def summarize(article: Article, options: ThreadOptions) -> list[str]:
     title = (article.title or "").strip()
     room = _hook_room(options, link, title)
     lead = choose_lead(ranked, title, lambda r: weighted_length(compress(r.sentence.text)) <= room)
-    takeaway = choose_takeaway(ranked, exclude=lead) if upper > 2 else None
+    takeaway = choose_takeaway(ranked, exclude=lead) if upper > 1 else None
     body_posts = _body_target(article.text, upper, punchy)
     body = choose_body(ranked, body_posts, exclude=(lead, takeaway), punchy=punchy)
     plan = _Plan(title, lead, body, takeaway, options, _is_english(article))
@@ -129,7 +143,7 @@ class _Plan:
                 compress(r.sentence.text, r.sentence.index - 1 in kept, aggressive=punchy)
                 for r in group
             ]
-            groups.append(texts)
+            groups.append([_join(texts)])
         if self.takeaway is not None:
             groups.append([_closing(self.takeaway, self.options, self.english)])
         return groups
@@ -153,13 +167,15 @@ def _fit(plan: _Plan, link: str | None, upper: int) -> tuple[list[list[str]], li
         posts = pack_units(groups, plan.options, link, max_posts=upper)
         if len(posts) <= upper or not plan.shrink():
             break
-    hook = groups[0][0]
-    for _ in range(50):  # the hook alone is too long for the posts allowed: keep its start
-        if len(posts) <= upper:
-            break
-        hook = _shorten(hook)
-        groups = [[hook]]
-        posts = pack_units(groups, plan.options, link, max_posts=upper)
+    if len(posts) > upper:  # the hook alone is too long for the posts allowed: keep its start
+        bare = plan.options.with_(numbering=Numbering.NONE, link=LinkPolicy.NONE)
+        hook = pack_units(groups[:1], bare, None)[0]
+        for _ in range(30):
+            groups = [[hook]]
+            posts = pack_units(groups, plan.options, link, max_posts=upper)
+            if len(posts) <= upper:
+                break
+            hook = _shorten(hook)
     return groups, posts
 
 
@@ -198,6 +214,14 @@ def _closing(takeaway: Ranked | None, options: ThreadOptions, english: bool) -> 
     label = _LABELS[options.tone] if english else ""
     emoji = "💡 " if options.emoji else ""
     return f"{emoji}{label}{compress(takeaway.sentence.text, aggressive=True)}"
+
+
+def _join(sentences: list[str]) -> str:
+    """One paragraph again: a space between sentences, none after a CJK full stop."""
+    out = sentences[0]
+    for sentence in sentences[1:]:
+        out += sentence if out[-1] in _WIDE_STOPS else " " + sentence
+    return out
 
 
 def _with_hashtags(posts, groups, ranked, title, options, link, upper) -> list[str]:

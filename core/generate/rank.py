@@ -96,12 +96,15 @@ def tokenize(text: str) -> list[str]:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """Calls to action, bylines, captions, credits, and headings (short, unpunctuated)."""
+    """Calls to action, bylines, captions, credits, datelines: never part of a thread."""
     lower = sentence.lower()
     if _BOILERPLATE_START.match(lower):
         return True
-    if any(t in lower for t in _TRIGGERS) and _BOILERPLATE_ANYWHERE.search(lower):
-        return True
+    return any(t in lower for t in _TRIGGERS) and bool(_BOILERPLATE_ANYWHERE.search(lower))
+
+
+def is_heading(sentence: str) -> bool:
+    """A short line without a closing stop: a heading or a caption, not a key point."""
     return not _TERMINAL.search(sentence) and len(tokenize(sentence)) < 12
 
 
@@ -202,8 +205,13 @@ def choose_takeaway(ranked: list[Ranked], exclude: Ranked | None) -> Ranked | No
     if not ranked:
         return None
     n, best = ranked[-1].sentence.index + 1, max(r.score for r in ranked)
+    lead_terms = exclude.terms if exclude else frozenset()
     tail = [r for r in ranked if r.sentence.index >= 0.6 * n and r is not exclude]
-    tail = [r for r in tail if r.score >= _FLOOR * best]
+    tail = [
+        r
+        for r in tail
+        if r.score >= _FLOOR * best and similarity(r.terms, lead_terms) <= _REDUNDANT
+    ]
     return max(tail, key=lambda r: (r.score, -r.sentence.index), default=None)
 
 

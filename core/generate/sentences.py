@@ -38,6 +38,7 @@ _WIDE_CLOSERS = "」』”’）》〉】\"')"
 _KANA_NEXT = re.compile(r"[\u3040-\u309f]")
 _WORD_AFTER = re.compile(r"[^\W_]+")
 _DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
+_QUOTE_SPAN = 800  # longest quotation (in characters) kept together across full stops
 _NEWLINES = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -97,10 +98,11 @@ def _is_latin_end(text: str, m: re.Match) -> bool:
 
 
 def _inside_quote(text: str, start: int, cut: int) -> bool:
-    """True when `cut` falls inside a double quotation that closes later in `text`."""
-    span = text[start:cut]
-    curly_open = span.count("“") - span.count("”")
-    if curly_open > 0 and "”" in text[cut:]:
+    """True when `cut` falls inside a double quotation that closes soon after it (a stray
+    quote mark never glues a whole paragraph into one sentence)."""
+    if cut - start > _QUOTE_SPAN:
+        return False
+    end = cut + _QUOTE_SPAN
+    if text.count("“", start, cut) > text.count("”", start, cut) and text.find("”", cut, end) >= 0:
         return True
-    straight = span.count('"')
-    return straight % 2 == 1 and '"' in text[cut:]
+    return text.count('"', start, cut) % 2 == 1 and text.find('"', cut, end) >= 0

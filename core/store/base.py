@@ -47,6 +47,9 @@ class Store(Protocol):
 
     async def get_user_by_email(self, email: str) -> User | None: ...
 
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a password hash (re-hashing with stronger parameters after a login)."""
+
     async def user_for_identity(self, platform: str, external_id: str) -> str:
         """The account behind a platform identity, created atomically on first use."""
 
@@ -74,6 +77,9 @@ class Store(Protocol):
     async def list_api_tokens(self, user_id: str) -> list[ApiToken]: ...
 
     async def revoke_api_token(self, user_id: str, token_id: str, now: datetime) -> bool: ...
+
+    async def touch_api_token(self, token_id: str, now: datetime) -> None:
+        """Record a use of the token (`last_used_at`)."""
 
     # --- thread history ---
     async def save_thread(self, user_id: str, thread: Thread) -> Thread:

@@ -21,7 +21,7 @@ async def open_store(settings: Settings) -> Store:
     if dialect_of(url) == "sqlite":
         from core.store.sqlite import SqliteStore
 
-        return await SqliteStore.open(sqlite_path(url))
+        return await SqliteStore.open(sqlite_path(url), settings.migrations_dir or None)
     from core.store.postgres import PostgresStore
 
     return await PostgresStore.open(

@@ -7,6 +7,7 @@ The schema is applied by `threadr migrate` (core.store.migrate), not on open.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -31,6 +32,7 @@ from core.store.rows import (
 )
 
 RETRY_AFTER_SECONDS = 5
+CLOSE_GRACE_SECONDS = 10.0
 _UNAVAILABLE = (
     OSError,  # refused, unreachable, reset
     TimeoutError,  # connect, pool acquire or command timeout
@@ -209,6 +211,11 @@ class PostgresStore:
             "AND revoked_at IS NULL", now, token_id, user_id,
         )
 
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._change(
+            "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id
+        )
+
     async def touch_api_token(self, token_id: str, now: datetime) -> None:
         """Record a use of the token (`last_used_at`)."""
         await self._change("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", now, token_id)
@@ -295,4 +302,8 @@ class PostgresStore:
         await self._value("SELECT 1")
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Close gracefully, or after `CLOSE_GRACE_SECONDS` cut whatever is still in use."""
+        try:
+            await asyncio.wait_for(self._pool.close(), CLOSE_GRACE_SECONDS)
+        except TimeoutError:
+            self._pool.terminate()

@@ -259,6 +259,11 @@ class SqliteStore:
             "AND revoked_at IS NULL", (to_text(now), token_id, user_id),
         )
 
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._change(
+            "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
+        )
+
     async def touch_api_token(self, token_id: str, now: datetime) -> None:
         """Record a use of the token (`last_used_at`)."""
         await self._change(

@@ -16,7 +16,7 @@ from itertools import accumulate
 
 import regex
 
-from core.text.length import EMOJI_LENGTH, URL_LENGTH, _HEAVY_RUNS, emoji_spans
+from core.text.length import EMOJI_LENGTH, HEAVY_RUNS, URL_LENGTH, emoji_spans
 from core.text.urls import find_urls
 
 PARAGRAPH, LINE, SENTENCE, CLAUSE, WORD, CHAR = 6, 5, 4, 3, 2, 1
@@ -44,8 +44,9 @@ class Cut:
 def _patterns() -> dict[str, re.Pattern]:
     return {
         "space": re.compile(f"[{SPACE}]+"),
-        "sentence": re.compile(f"(?:[.!?…‼⁉]|[{CJK_SENTENCE_END}])[{CLOSERS}]*$"),
-        "clause": re.compile(f"(?:[,;:—–]|[{CJK_CLAUSE_END}])[{CLOSERS}]*$"),
+        "sentence_end": re.compile(
+            f"(?:[.!?…‼⁉]|[{CJK_SENTENCE_END}])[{CLOSERS}]*(?=[{SPACE}])"),
+        "clause_end": re.compile(f"(?:[,;:—–]|[{CJK_CLAUSE_END}])[{CLOSERS}]*(?=[{SPACE}])"),
         "cjk_punct": re.compile(
             f"[{CJK_SENTENCE_END}{CJK_CLAUSE_END}][{CLOSERS}]*(?=[^{SPACE}])"),
         "protected": re.compile(
@@ -70,26 +71,22 @@ def blocked_positions(text: str, spans: list[tuple[int, int]]) -> bytearray:
     return blocked
 
 
-def _space_level(text: str, start: int, end: int) -> int:
-    run = text[start:end]
-    if "\n" in run:
-        return PARAGRAPH if run.count("\n") > 1 else LINE
-    before = text[max(0, start - 8):start]
-    if _patterns()["sentence"].search(before):
-        return SENTENCE
-    if _patterns()["clause"].search(before):
-        return CLAUSE
-    return WORD
-
-
 def find_cuts(text: str, blocked: bytearray) -> list[Cut]:
     """Every allowed cut above hard-cutting, in text order."""
     pats = _patterns()
+    after_sentence = {m.end() for m in pats["sentence_end"].finditer(text)}
+    after_clause = {m.end() for m in pats["clause_end"].finditer(text)}
     cuts: dict[int, Cut] = {}
     for m in pats["space"].finditer(text):
         start, end = m.span()
-        if 0 < start and end < len(text):
-            cuts[start] = Cut(start, end, _space_level(text, start, end))
+        if start == 0 or end == len(text):
+            continue
+        if "\n" in m.group():
+            level = PARAGRAPH if m.group().count("\n") > 1 else LINE
+        else:
+            level = (SENTENCE if start in after_sentence
+                     else CLAUSE if start in after_clause else WORD)
+        cuts[start] = Cut(start, end, level)
     if pats["no_space"].search(text):
         for m in pats["cjk_punct"].finditer(text):
             level = SENTENCE if text[m.start()] in CJK_SENTENCE_END else CLAUSE
@@ -123,7 +120,7 @@ def weight_prefix(text: str) -> list[int]:
     """prefix[i] = estimated weighted length of text[:i] (exact for cuts between atoms)."""
     weights = [1] * len(text)
     if not text.isascii():
-        for m in _HEAVY_RUNS.finditer(text):
+        for m in HEAVY_RUNS.finditer(text):
             weights[m.start():m.end()] = [2] * (m.end() - m.start())
     for spans, value in ((emoji_spans(text), EMOJI_LENGTH), (find_urls(text), URL_LENGTH)):
         for start, end in spans:

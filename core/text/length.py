@@ -1,7 +1,7 @@
 """X's weighted length (twitter-text v3, ``config/v3.json``).
 
 NFC first, ``\\r\\n`` -> ``\\n``; each URL counts 23; each emoji sequence counts 2; code points
-in the weight-100 ranges count 1, all others 2. Data: see ``core.text.data``.
+in the weight-100 ranges count 1, all others 2. Data: see ``core.text.datafiles``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import unicodedata
 from functools import cache
 
 from core.models import MAX_POST_LENGTH
-from core.text import data
+from core.text import datafiles as data
 from core.text.urls import find_urls
 
 URL_LENGTH = 23
 EMOJI_LENGTH = 2
 # config/v3.json "ranges" with weight 100 (everything else weighs 200 = 2 characters)
 LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_HEAVY_RUNS = re.compile(
+HEAVY_RUNS = re.compile(
     "[^" + "".join(f"\\U{lo:08X}-\\U{hi:08X}" for lo, hi in LIGHT_RANGES) + "]+")
 
 __all__ = ["MAX_POST_LENGTH", "URL_LENGTH", "emoji_spans", "normalize", "weighted_length"]
@@ -45,7 +45,7 @@ def weighted_length(text: str) -> int:
 
 
 def _heavy(text: str) -> int:
-    return sum(map(len, _HEAVY_RUNS.findall(text))) if not text.isascii() else 0
+    return sum(map(len, HEAVY_RUNS.findall(text))) if not text.isascii() else 0
 
 
 def _plain_length(text: str, start: int, end: int) -> int:

@@ -52,12 +52,17 @@ def label_width(index: int, total: int, options: ThreadOptions) -> int:
     return weighted_length(tag) + 1 if tag else 0
 
 
+def widest_index(n: int, options: ThreadOptions) -> int:
+    """The post among 1..n whose label is the widest (1 when numbering adds nothing)."""
+    candidates = {1, n} | {10**k for k in range(1, len(str(n))) if 10**k <= n}
+    return max(sorted(candidates), key=lambda i: label_width(i, n, options))
+
+
 def numbering_width(n: int, options: ThreadOptions) -> int:
     """The widest label (joining space included) among posts 1..n: the width to reserve."""
     if n <= 0 or options.numbering == Numbering.NONE:
         return 0
-    candidates = {1, n} | {10**k for k in range(1, len(str(n))) if 10**k <= n}
-    return max(label_width(i, n, options) for i in candidates)
+    return label_width(widest_index(n, options), n, options)
 
 
 def apply_numbering(bodies: Sequence[str], options: ThreadOptions) -> list[str]:

@@ -2,7 +2,8 @@
 
 Every post returned here is at most MAX_POST_LENGTH by ``weighted_length``, numbering and
 link included. The numbering width is reserved for the final count: bodies are cut for an
-assumed total, and cut again with the count they produced until it no longer grows.
+assumed total (every body leaves room for that total's widest label), and cut again with the
+count they produced until it is stable.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 
 from core.models import MAX_POST_LENGTH, LinkPolicy, ThreadOptions
 from core.text.length import normalize, weighted_length
-from core.text.numbering import label_width, number_body, strip_numbering
+from core.text.numbering import number_body, numbering_width, strip_numbering, widest_index
 from core.text.split import Chunk
 
-MAX_ROUNDS = 50  # the total only grows, so this is never reached in practice
+MAX_ROUNDS = 50  # counts settle in 1-3 rounds; this only bounds a pathological case
 
 
 def _finish(body: str, index: int, total: int, options: ThreadOptions,
@@ -37,12 +38,16 @@ class _Layout:
         return self.link if self.reserve and index == 1 else None
 
     def run(self, chunks: Sequence[Chunk], total: int) -> list[tuple[str, str | None]]:
+        # every body is cut to fit the widest label of `total`, so a post moved by a link
+        # post placed later (or a smaller final count) still fits
+        widest = widest_index(total, self.options)
+        width = numbering_width(total, self.options)
+
         def budget(index: int) -> int:
-            cost = self.link_cost if self._link_on(index) else 0
-            return MAX_POST_LENGTH - label_width(index, total, self.options) - cost
+            return MAX_POST_LENGTH - width - (self.link_cost if self._link_on(index) else 0)
 
         def fits(index: int, body: str) -> bool:
-            text = _finish(body, index, total, self.options, self._link_on(index))
+            text = _finish(body, widest, total, self.options, self._link_on(index))
             return weighted_length(text) <= MAX_POST_LENGTH
 
         posts: list[tuple[str, str | None]] = []
@@ -57,7 +62,8 @@ class _Layout:
         at = 0 if self.options.link == LinkPolicy.FIRST else len(posts) - 1
         if posts:
             body = posts[at][0]
-            text = _finish(body, at + 1, total, self.options, self.link)
+            text = _finish(body, widest_index(total, self.options), total, self.options,
+                           self.link)
             if weighted_length(text) <= MAX_POST_LENGTH:
                 posts[at] = (body, self.link)
                 return
@@ -66,17 +72,31 @@ class _Layout:
 
 def layout(chunks: Sequence[Chunk], options: ThreadOptions, link: str | None,
            *, reserve_link: bool) -> list[str]:
-    """Cut, place the link, and number: the count is re-tried until it is stable."""
+    """Cut, place the link, and number. Bodies are cut for an assumed total; a larger
+    count is re-cut with its own (wider) labels, a smaller one re-cut only when its labels
+    are narrower; cuts made for a larger total always fit a smaller one."""
+    if not chunks:
+        return []
     plan = _Layout(options, link, reserve_link)
-    total = 1
+    total = _estimate(chunks)
+    tried: set[int] = set()
     for _ in range(MAX_ROUNDS):
         posts = plan.run(chunks, total)
-        if len(posts) <= total:
+        count = len(posts)
+        tried.add(total)
+        narrower = numbering_width(count, options) < numbering_width(total, options)
+        if count == total or (count < total and (count in tried or not narrower)):
             break
-        total = len(posts)
+        total = count if count not in tried else max(total, count) + 1
     count = len(posts)
     return [_finish(body, i, count, options, with_link)
             for i, (body, with_link) in enumerate(posts, 1)]
+
+
+def _estimate(chunks: Sequence[Chunk]) -> int:
+    """A lower bound of the count, so the smallest stable count is found from below."""
+    weight = sum(chunk.prefix[-1] for chunk in chunks)
+    return max(len(chunks), 1, weight // MAX_POST_LENGTH)
 
 
 def split_into_posts(text: str, options: ThreadOptions, link: str | None = None) -> list[str]:

@@ -2,7 +2,7 @@
 
 The pattern is a port of twitter-text's (Apache-2.0) regex building blocks
 (``validUrlPrecedingChars``, ``validDomain``, ``validUrlPath``, ``validUrlQueryChars`` …);
-the TLD list comes from ``data/tlds.txt`` (see ``core.text.data``).
+the TLD list comes from ``data/tlds.txt`` (see ``core.text.datafiles``).
 """
 
 from __future__ import annotations
@@ -12,72 +12,88 @@ from functools import cache, lru_cache
 
 import regex
 
-from core.text import data
-
-SPACES = "\\x09-\\x0D\\x20\\x85\\xA0\\u1680\\u180E\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000"
-DIRECTIONAL = "\\u202A-\\u202E\\u061C\\u200E\\u200F\\u2066\\u2067\\u2068\\u2069"
-INVALID = "\\uFFFE\\uFEFF\\uFFFF"
-PUNCT = "\\!'#%&'\\(\\)*\\+,\\\\\\-\\.\\/:;<=>\\?@\\[\\]\\^_{|}~\\$/"
-LATIN_ACCENTS = ("\\xC0-\\xD6\\xD8-\\xF6\\xF8-\\xFF\\u0100-\\u024F\\u0253\\u0254\\u0256\\u0257"
-                 "\\u0259\\u025B\\u0263\\u0268\\u026F\\u0272\\u0289\\u028B\\u02BB\\u0300-\\u036F"
-                 "\\u1E00-\\u1EFF")
-CYRILLIC = "\\u0400-\\u04FF"
-MAX_URL_LENGTH = 4096
-MAX_TCO_SLUG = 40
-
-
-def _url_pattern() -> str:
-    tld = data.tlds()
-    gtld = f"(?:{data.trie_regex(tld['generic'])}(?=[^0-9a-zA-Z@+-]|$))"
-    cctld = f"(?:{data.trie_regex(tld['country'])}(?=[^0-9a-zA-Z@+-]|$))"
-    punycode = "(?:xn--[\\-0-9a-z]+)"
-    dchar = f"[^{PUNCT}{SPACES}{INVALID}{DIRECTIONAL}]"
-    subdomain = f"(?:(?:{dchar}(?:[_-]|{dchar})*)?{dchar}\\.)"
-    domain_name = f"(?:(?:{dchar}(?:-|{dchar})*)?{dchar}\\.)"
-    domain = f"(?:{subdomain}*{domain_name}(?:{gtld}|{cctld}|{punycode}))"
-    pchar = f"[a-z{CYRILLIC}0-9!\\*';:=\\+,\\.\\$\\/%#\\[\\]\\-\\u2013_~@\\|&{LATIN_ACCENTS}]"
-    parens = f"\\((?:{pchar}+|(?:{pchar}*\\({pchar}+\\){pchar}*))\\)"
-    path_end = f"[\\+\\-a-z{CYRILLIC}0-9=_#\\/{LATIN_ACCENTS}]|(?:{parens})"
-    path = f"(?:(?:{pchar}*(?:{parens}{pchar}*)*(?:{path_end}))|(?:@{pchar}+/))"
-    query = "[a-z0-9!?*'@();:&=+$/%#\\[\\]\\-_.,~|]"
-    query_end = "[a-z0-9\\-_&=#/]"
-    preceding = f"(?:[^A-Za-z0-9@＠$#＃{INVALID}]|[{DIRECTIONAL}]|^)"
-    return (f"({preceding})((https?:\\/\\/)?({domain})(?::[0-9]+)?(\\/{path}*)?"
-            f"(?:\\?{query}*{query_end})?)")
+from core.text import datafiles as data
+from core.text.url_patterns import (
+    DIRECTIONAL,
+    INVALID,
+    LATIN_ACCENTS,
+    LONG_TOKEN,
+    MAX_TCO_SLUG,
+    MAX_URL_LENGTH,
+    SPACES,
+    domain_char,
+    url_pattern,
+)
 
 
 class UrlFinder:
     """Compiled twitter-text URL patterns; build once (``url_finder()``) and reuse."""
 
-    def __init__(self) -> None:
+    def __init__(self, long_token: int = LONG_TOKEN) -> None:
+        self.long_token = long_token
         tld = data.tlds()
         tlds = data.trie_regex(tld["generic"] + tld["country"])
-        self.url = re.compile(_url_pattern(), re.IGNORECASE)
+        # matching runs on case-folded text (see _fold): IGNORECASE makes `re` ~6x slower here
+        self.url = re.compile(url_pattern())
         self.ascii_domain = re.compile(
             f"(?:(?:[\\-a-z0-9{LATIN_ACCENTS}]+)\\.)+(?:(?:{tlds})(?=[^0-9a-zA-Z@+-]|$)"
-            "|(?:xn--[\\-0-9a-z]+))", re.IGNORECASE)
+            "|(?:xn--[\\-0-9a-z]+))")
         self.tco = re.compile(
             "^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?[a-z0-9!?*'@();:&=+$/%#\\[\\]\\-_.,~|]*"
-            "[a-z0-9\\-_&=#/])?", re.IGNORECASE)
+            "[a-z0-9\\-_&=#/])?")
         self.space_before = regex.compile(f"[{SPACES}]", regex.REVERSE)
         self.space_after = re.compile(f"[{SPACES}]")
-        # every URL has a dot followed by the first letter of its TLD: skip "3.14", "end."
-        self.tld_dot = re.compile("\\.[^\\x00-\\x40\\x5B-\\x60\\x7B-\\x7F]")
+        # every URL has a dot and a TLD: a token without one ("3.14", "Node.js", "end.") is
+        # skipped. This also keeps `url` off its slow path: a long run of domain characters
+        # (CJK text has no spaces) with a dot but no TLD costs it quadratic time.
+        self.tld_candidate = re.compile(f"\\.(?:{tlds}(?=[^0-9a-z@+-]|$)|xn--)")
+        dchar = domain_char()
+        # a failed attempt that consumed a valid preceding character and began a domain
+        self.structural = re.compile(f"(?:[^A-Za-z0-9@＠$#＃{INVALID}]|[{DIRECTIONAL}]){dchar}")
+        self.label = re.compile(f"(?:{dchar}|[_-])*")
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every URL in `text`, in order (Python str indices)."""
         spans: list[tuple[int, int]] = []
+        text = _fold(text)
         dot = text.find(".")
         while dot >= 0:
             before = self.space_before.search(text, 0, dot)
             start = before.start() if before else 0
             after = self.space_after.search(text, dot)
             end = after.start() if after else len(text)
-            if self.tld_dot.search(text, start, end):
-                for match in self.url.finditer(text, start, end):
-                    self._accept(match, spans)
+            if self.tld_candidate.search(text, start, end):
+                self._scan(text, start, end, spans)
             dot = text.find(".", end)
         return spans
+
+    def _scan(self, text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+        """``url.finditer(text, start, end)``, minus attempts known to fail: in a long token
+        (CJK text has no spaces) failed attempts would cost quadratic time."""
+        if end - start <= self.long_token:
+            for match in self.url.finditer(text, start, end):
+                self._accept(match, spans)
+            return
+        pos = start
+        while pos < end:
+            match = self.url.match(text, pos, end)
+            if match:
+                self._accept(match, spans)
+                pos = match.end()
+            else:
+                pos = self._next_attempt(text, pos)
+
+    def _next_attempt(self, text: str, pos: int) -> int:
+        """After a failed attempt at `pos` whose domain would start inside a label: later
+        starts in that label fail alike (same labels after it) unless they pass its last
+        '_' (domain names may not hold one) or start an "http" (a protocol)."""
+        if not self.structural.match(text, pos):
+            return pos + 1
+        label_end = self.label.match(text, pos + 1).end()
+        underscore = text.rfind("_", pos + 1, label_end)
+        http = text.find("http", pos + 2, label_end)
+        jumps = [label_end] + [i - 1 for i in (underscore + 1, http) if i > 0]
+        return max(pos + 1, min(jumps))
 
     def _accept(self, match: re.Match, spans: list[tuple[int, int]]) -> None:
         before, url, protocol, domain, path = match.group(1, 2, 3, 4, 5)
@@ -101,6 +117,14 @@ class UrlFinder:
                 return
             end = start + len(tco.group(0))
         spans.append((start, end))
+
+
+def _fold(text: str) -> str:
+    """Lower case with every offset kept (a character whose lower case is longer stays)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
 def _is_valid_url(url: str, protocol: str, domain: str) -> bool:

@@ -8,6 +8,7 @@ event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from core.accounts import (
     LINK_CODE_TTL,
@@ -24,13 +25,19 @@ from core.services import Services
 
 DEFAULT_TOKEN_NAME = "Browser extension"
 MAX_TOKEN_NAME = 100
+TOUCH_INTERVAL = timedelta(hours=1)
 
 
-async def register(services: Services, email: str, password: str) -> tuple[User, str]:
+async def register(
+    services: Services, email: str, password: str, ip: str | None = None
+) -> tuple[User, str]:
     """Create an account with email + password; returns it and an access token.
 
-    Raises `InvalidInput` (bad email or password) or `EmailTaken`.
+    Burst-limited per IP like login (argon2 work is the costly part of both).
+    Raises `RateLimited`, `InvalidInput` (bad email or password) or `EmailTaken`.
     """
+    if ip:
+        await services.quotas.check_burst(ip, "login")
     address = normalize_email(email)
     password_hash = await asyncio.to_thread(services.passwords.hash, password)
     user = await services.store.create_user(address, password_hash)
@@ -62,9 +69,8 @@ async def login(services: Services, email: str, password: str, ip: str | None) -
 
 async def _rehash(services: Services, user: User, password: str) -> None:
     """Upgrade an old hash when the store supports it (not part of the Store contract yet)."""
-    setter = getattr(services.store, "set_password_hash", None)
-    if setter is not None:
-        await setter(user.id, await asyncio.to_thread(services.passwords.hash, password))
+    new_hash = await asyncio.to_thread(services.passwords.hash, password)
+    await services.store.set_password_hash(user.id, new_hash)
 
 
 async def authenticate(services: Services, bearer: str) -> str:
@@ -81,8 +87,17 @@ async def authenticate(services: Services, bearer: str) -> str:
         api_token = await services.store.get_api_token(hash_api_token(token))
         if api_token is None:
             raise Unauthorized("This extension token is not valid or was revoked.")
+        await _touch(services, api_token)
         return api_token.user_id
     return services.tokens.verify(token)
+
+
+async def _touch(services: Services, api_token: ApiToken) -> None:
+    """Record `last_used_at`, at most hourly (a write per request would be wasteful)."""
+    now = services.clock()
+    last = api_token.last_used_at
+    if last is None or now - last >= TOUCH_INTERVAL:
+        await services.store.touch_api_token(api_token.id, now)
 
 
 async def issue_extension_token(

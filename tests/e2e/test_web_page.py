@@ -91,3 +91,16 @@ def _register(page) -> str:
     page.click("#auth-register")
     page.wait_for_selector(f"#who:has-text('{email}')")
     return email
+
+
+def test_a_refused_address_shows_a_clear_error(page):
+    page.goto("/")
+    page.fill("#source", "http://127.0.0.1/private")
+    assert "Link detected" in page.inner_text("#detected")
+    page.click("#generate")
+    error = page.locator("#error")
+    error.wait_for(state="visible")
+    api = page.request.post("/api/v1/threads", data={"url": "http://127.0.0.1/private"})
+    assert api.status == 400 and api.json()["error"]["code"] == "blocked_url"
+    assert error.inner_text() == api.json()["error"]["message"]
+    assert page.locator("#result").is_hidden()

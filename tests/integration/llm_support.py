@@ -19,11 +19,12 @@ ARTICLE = Article(
 
 
 def llm_settings(settings, base_url: str, **changes):
-    return settings.with_(
-        generator="llm", openai_base_url=base_url, openai_model="stand-in",
-        llm_timeout=5.0, llm_max_retries=2, llm_breaker_failures=3,
-        llm_breaker_cooldown=30.0, **changes,
-    )
+    values = {
+        "generator": "llm", "openai_base_url": base_url, "openai_model": "stand-in",
+        "llm_timeout": 5.0, "llm_max_retries": 2, "llm_breaker_failures": 3,
+        "llm_breaker_cooldown": 30.0,
+    }
+    return settings.with_(**(values | changes))
 
 
 class FakeClock:

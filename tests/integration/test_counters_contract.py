@@ -1,20 +1,17 @@
 """One contract for every `Counters` backend: in-process memory and real Redis (127.0.0.1:6379).
 
-Redis tests use a random key prefix and delete their keys afterwards.
+Redis tests use the shared `redis_url` / `redis_prefix` fixtures (random prefix, keys deleted).
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 
 import pytest
 import redis.asyncio as aioredis
 
 from core.counters.memory import MemoryCounters
 from core.counters.redis import RedisCounters
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class FakeClock:
@@ -26,26 +23,24 @@ class FakeClock:
 
 
 @pytest.fixture
-async def raw_redis():
-    client = aioredis.Redis.from_url(REDIS_URL)
+async def raw_redis(redis_url):
+    client = aioredis.Redis.from_url(redis_url)
     yield client
     await client.aclose()
 
 
-@pytest.fixture
-async def redis_prefix(raw_redis):
-    prefix = f"test:{secrets.token_hex(6)}:"
-    yield prefix
-    keys = [k async for k in raw_redis.scan_iter(match=prefix + "*")]
-    if keys:
-        await raw_redis.delete(*keys)
+# Exactness, not speed, is tested here: generous timeouts keep a busy machine from turning a
+# slow reply into a failure (the fast-fail defaults are tested in test_counters_fallback.py).
+PATIENT = {"socket_timeout": 10.0, "connect_timeout": 10.0}
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def counters(request, redis_prefix):
-    backend = MemoryCounters() if request.param == "memory" else RedisCounters(
-        REDIS_URL, redis_prefix
-    )
+async def counters(request):
+    if request.param == "memory":
+        backend = MemoryCounters()
+    else:  # shared fixtures: real Redis, a random key prefix deleted after the test
+        url, prefix = (request.getfixturevalue(n) for n in ("redis_url", "redis_prefix"))
+        backend = RedisCounters(url, prefix, **PATIENT)
     yield backend
     await backend.close()
 
@@ -186,8 +181,8 @@ async def test_memory_cache_drops_least_recently_used_first():
     assert await counters.cache_get("a") == b"1" and await counters.cache_get("b") is None
 
 
-async def test_redis_keys_carry_the_prefix_and_their_ttls(raw_redis, redis_prefix):
-    counters = RedisCounters(REDIS_URL, redis_prefix)
+async def test_redis_keys_carry_the_prefix_and_their_ttls(raw_redis, redis_url, redis_prefix):
+    counters = RedisCounters(redis_url, redis_prefix, **PATIENT)
     try:
         await counters.reserve("q", 3, 120)
         await counters.hit("b", 3, 60)

@@ -164,7 +164,8 @@ async def test_a_dead_redis_fails_fast():
 
 async def test_redis_stopped_mid_test_then_restarted_is_probed_at_most_every_second(own_redis):
     clock = FakeClock()
-    counters = wrap(RedisCounters(own_redis.url, "t:"), clock=clock)
+    patient = RedisCounters(own_redis.url, "t:", socket_timeout=10, connect_timeout=10)
+    counters = wrap(patient, clock=clock)
     quotas = Quotas(counters, settings(free_daily_quota=5), Metrics())
     await quotas.reserve("ip:9", premium=False)
     own_redis.kill()

@@ -1,11 +1,13 @@
 """The safe fetcher against real HTTP servers on 127.0.0.1 (loopback allowed for the test)."""
 
 import asyncio
+import codecs
 import socket
 
 import pytest
 
-from core.articles.fetch import FetchedPage, SafeFetcher, StaticResolver
+from core.articles.charset import decode_body
+from core.articles.fetch import FetchedPage, SafeFetcher, StaticResolver, inflater
 from core.errors import FetchFailed, PageTooLarge, Paywalled, UnsupportedContent
 from core.settings import Settings
 from tests.standins.article_server import (
@@ -15,6 +17,8 @@ from tests.standins.article_server import (
     LATIN1_TEXT,
     PAGE_TEXT,
     ArticleServer,
+    brotli_bomb,
+    gzip_bomb_parts,
 )
 
 
@@ -120,6 +124,27 @@ async def test_a_gzip_bomb_is_stopped_at_the_cap_without_reading_it_all(site):
     assert site.streamed["/gzip-bomb"] < BOMB_BLOCKS // 10  # the server was cut off early
 
 
+async def test_a_brotli_bomb_is_stopped_at_the_cap(site):
+    with pytest.raises(PageTooLarge, match="larger than 2 MB"):
+        await fetcher_for(site).fetch(site.url("/br-bomb"))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_one_small_compressed_chunk_never_inflates_past_the_cap(encoding):
+    if encoding == "br":
+        bomb = brotli_bomb()
+    else:
+        head, block = gzip_bomb_parts(31 if encoding == "gzip" else 15)
+        bomb = head + block * 100  # 101 MB of zeros in ~100 kB
+    out = inflater(encoding)(bomb, 2_000_001)
+    assert 2_000_001 <= len(out) < 4_000_000  # bounded output: the caller stops at the cap
+
+
+def test_an_unknown_content_encoding_is_refused():
+    with pytest.raises(FetchFailed, match="unsupported encoding"):
+        inflater("zstd")
+
+
 async def test_an_endless_body_is_stopped_at_the_cap(site):
     with pytest.raises(PageTooLarge):
         await fetcher_for(site).fetch(site.url("/endless"))
@@ -176,3 +201,16 @@ async def test_close_is_harmless(site):
     fetcher = fetcher_for(site)
     await fetcher.close()
     assert (await fetcher.fetch(site.url("/page/utf8"))).status == 200
+
+
+@pytest.mark.parametrize(("body", "header", "expected"), [
+    (codecs.BOM_UTF8 + "Café".encode(), "iso-8859-1", ("Café", "utf-8")),  # the BOM wins
+    (codecs.BOM_UTF16_LE + "Café".encode("utf-16-le"), None, ("Café", "utf-16")),
+    ('<meta charset="utf-16">Café'.encode(), None, ('<meta charset="utf-16">Café', "utf-8")),
+    (b'<meta charset="koi8-r">' + "Мир".encode("koi8-r"), "no-such-charset",
+     ('<meta charset="koi8-r">Мир', "koi8-r")),
+    ("Café".encode("latin-1"), "latin1", ("Café", "cp1252")),
+    (b"ok \xfd\xff", "utf-8", ("ok \ufffd\ufffd", "utf-8")),
+])
+def test_the_charset_comes_from_bom_header_meta_then_detection(body, header, expected):
+    assert decode_body(body, header, html=True) == expected

@@ -182,3 +182,10 @@ async def test_a_name_with_one_good_and_one_bad_address_is_refused(trap, start, 
     refused = await assert_refused(hostile_fetcher(trap, start), f"http://{name}:{trap.port}/")
     assert "loopback" in refused.message
     assert trap.connections == 0
+
+
+async def test_the_system_resolver_is_checked_too(trap):
+    # No injected resolver: `localhost` is looked up by the OS (from /etc/hosts, no network).
+    fetcher = SafeFetcher(Settings(fetch_allowed_ports=(trap.port,)))
+    refused = await assert_refused(fetcher, f"http://localhost:{trap.port}/")
+    assert "loopback" in refused.message and trap.connections == 0

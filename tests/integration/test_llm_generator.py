@@ -10,7 +10,7 @@ import pytest
 from core.generate.llm import LLMGenerator
 from core.generate.resilience import LLMFailure
 from core.metrics import Metrics
-from core.models import ThreadOptions
+from core.models import ThreadOptions, Tone
 from core.text import weighted_length
 from tests.integration.llm_support import ARTICLE, RecordingSleep, llm_settings
 from tests.standins.openai_server import OpenAIStandIn, Reply
@@ -65,6 +65,13 @@ async def test_a_thread_comes_back_numbered_with_the_link_and_token_usage(make, 
     assert len(llm.calls) == 1
 
 
+async def test_token_usage_is_estimated_when_the_server_reports_none(make, llm, metrics):
+    llm.default = Reply(usage=None)
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert thread.usage.prompt_tokens > 100 and thread.usage.completion_tokens > 20
+    assert metrics.llm_tokens.labels("completion")._value.get() == thread.usage.completion_tokens
+
+
 async def test_the_prompt_carries_options_metadata_and_asks_for_json(make, llm):
     options = ThreadOptions(max_posts=5, language="fr", hashtags=2)
     await make().generate(ARTICLE, options)
@@ -105,7 +112,8 @@ async def test_duplicates_empties_and_model_numbering_are_cleaned(make, llm):
     texts = [p.text for p in thread.posts]
     assert texts[0] == "First point. 1/3"
     assert texts[1] == "Second point. 2/3"
-    assert texts[2].startswith("Third point.") and texts[2].endswith("3/3")
+    assert texts[2] == "Third point. 3/3\nhttps://example.com/trees"
+    assert len(texts) == 3
 
 
 async def test_a_model_that_overshoots_is_packed_down_to_the_requested_count(make, llm):
@@ -114,6 +122,15 @@ async def test_a_model_that_overshoots_is_packed_down_to_the_requested_count(mak
     assert len(thread.posts) <= 4
     text = " ".join(p.text for p in thread.posts)
     assert all(f"number {w}." in text for w in "abcdefghij")
+
+
+async def test_a_re_split_that_overshoots_merges_neighbours_and_keeps_the_hook_alone(make, llm):
+    long = " ".join(f"word{i}" for i in range(60))
+    llm.default = Reply(posts=["Hook post.", long, "Closing post."])
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=3))
+    assert len(thread.posts) == 3
+    assert thread.posts[0].text == "Hook post. 1/3"
+    assert bodies(thread)[2].endswith("\n\nClosing post.")
 
 
 @pytest.mark.parametrize("content", [
@@ -131,7 +148,7 @@ async def test_json_schema_refused_with_500_downgrades_to_json_object_and_rememb
     async with OpenAIStandIn(reject_json_schema=True) as llm:
         generator = LLMGenerator(llm_settings(settings, llm.base_url), metrics)
         await generator.generate(ARTICLE, ThreadOptions())
-        await generator.generate(ARTICLE, ThreadOptions(tone="casual"))
+        await generator.generate(ARTICLE, ThreadOptions(tone=Tone.CASUAL))
         await generator.close()
     formats = [(c.get("response_format") or {}).get("type") for c in llm.calls]
     assert formats == ["json_schema", "json_object", "json_object"]
@@ -199,7 +216,7 @@ async def test_the_outbound_rate_limit_fails_over_when_it_would_outlast_the_budg
     generator = make(llm_rate_per_minute=1, llm_timeout=0.3)
     await generator.generate(ARTICLE, ThreadOptions())
     with pytest.raises(LLMFailure) as failure:
-        await generator.generate(ARTICLE, ThreadOptions(tone="punchy"))
+        await generator.generate(ARTICLE, ThreadOptions(tone=Tone.PUNCHY))
     assert failure.value.reason == "llm_rate_limited" and len(llm.calls) == 1
 
 

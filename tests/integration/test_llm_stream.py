@@ -48,7 +48,7 @@ def test_escapes_and_surrogate_pairs_split_across_chunks_decode_correctly():
     assert feed_in_chunks(text, [1] * len(text)) == posts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     posts=st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=6),
     sizes=st.lists(st.integers(min_value=1, max_value=7), max_size=200),

@@ -18,7 +18,7 @@ from core.store.migrate import (
     migrate,
     sqlite_path,
 )
-from tests.fixtures.services import _admin, pg_url_for, run_in_own_loop
+from tests.fixtures.services import pg_admin, pg_url_for, run_in_own_loop
 
 BROKEN = "CREATE TABLE half_done (id INTEGER);\nCREATE TABLE broken (id INTEGER,;\n"
 
@@ -27,9 +27,9 @@ BROKEN = "CREATE TABLE half_done (id INTEGER);\nCREATE TABLE broken (id INTEGER,
 def empty_pg_url(pg_server_url):
     """A brand-new database with no tables at all, dropped after the test."""
     name = f"threadr_test_{uuid.uuid4().hex[:12]}"
-    run_in_own_loop(_admin, pg_server_url, f'CREATE DATABASE "{name}"')
+    run_in_own_loop(pg_admin, pg_server_url, f'CREATE DATABASE "{name}"')
     yield pg_url_for(pg_server_url, name)
-    run_in_own_loop(_admin, pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_in_own_loop(pg_admin, pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

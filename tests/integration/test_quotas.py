@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis.asyncio as aioredis
 
 from core.counters.memory import MemoryCounters
 from core.counters.redis import RedisCounters
@@ -16,28 +14,25 @@ from core.metrics import Metrics
 from core.quotas import Quotas, Reservation
 from core.settings import Settings
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SETTINGS = Settings(free_daily_quota=3, premium_daily_quota=6, burst_per_minute=4,
                     public_url="https://threadr.example/")
+
+
+# Exactness, not speed, is tested here: generous timeouts keep a busy machine from turning a
+# slow reply into a failure (the fast-fail defaults are tested in test_counters_fallback.py).
+PATIENT = {"socket_timeout": 10.0, "connect_timeout": 10.0}
 
 
 @pytest.fixture(params=["memory", "redis"])
 async def counters(request):
     if request.param == "memory":
         backend = MemoryCounters()
-        yield backend
-        await backend.close()
-        return
-    prefix = f"test:{secrets.token_hex(6)}:"
-    backend = RedisCounters(REDIS_URL, prefix)
+    else:  # shared fixtures: real Redis, a random key prefix deleted after the test
+        url, prefix = (request.getfixturevalue(n) for n in ("redis_url", "redis_prefix"))
+        backend = RedisCounters(url, prefix, **PATIENT)
     yield backend
     await backend.close()
-    raw = aioredis.Redis.from_url(REDIS_URL)
-    keys = [k async for k in raw.scan_iter(match=prefix + "*")]
-    if keys:
-        await raw.delete(*keys)
-    await raw.aclose()
 
 
 @pytest.fixture

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from core.store.migrate import sqlite_path
 from core.store.sqlite import SqliteStore
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def apply_once(store, event_id: str, user_id: str, attempt: int) -> bool:
@@ -75,3 +78,38 @@ async def test_two_sqlite_connections_on_one_file_apply_an_event_once(sqlite_dat
     finally:
         await first.close()
         await second.close()
+
+
+_WORKER = """
+import asyncio, sys
+from core.store.sqlite import SqliteStore
+
+async def main(path, n):
+    store = await SqliteStore.open(path)
+    try:
+        ids = {await store.user_for_identity("telegram", "shared") for _ in range(n)}
+        async with store.billing_transaction() as tx:
+            won = await tx.mark_event_processed("evt_shared", "x")
+        print(ids.pop(), int(won))
+    finally:
+        await store.close()
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+async def test_processes_sharing_a_fresh_sqlite_file_agree(tmp_path):
+    """Four processes open (and so migrate) one new file at once, then race on it."""
+    path = tmp_path / "shared" / "threadr.db"
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _WORKER, str(path), "25", cwd=REPO,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [await asyncio.wait_for(child.communicate(), 60) for child in children]
+    assert [child.returncode for child in children] == [0] * 4, [o[1][-500:] for o in outputs]
+    answers = [out.decode().split() for out, _ in outputs]
+    assert len({user_id for user_id, _ in answers}) == 1
+    assert sorted(won for _, won in answers) == ["0", "0", "0", "1"]

@@ -230,3 +230,9 @@ async def test_store_calls_inside_a_billing_transaction_do_not_hang(store):
 
 async def test_a_live_store_answers_ping(store):
     await store.ping()
+
+
+async def test_a_password_hash_can_be_replaced(store):
+    user = await store.create_user("rehash@example.com", "old-hash")
+    await store.set_password_hash(user.id, "new-hash")
+    assert (await store.get_user(user.id)).password_hash == "new-hash"

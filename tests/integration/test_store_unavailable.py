@@ -72,14 +72,18 @@ async def test_a_sqlite_file_locked_by_another_process_is_unavailable(sqlite_dat
         await store.close()
 
 
-async def test_a_dropped_connection_is_unavailable_then_the_pool_recovers(pg_database_url):
+async def test_a_connection_dropped_mid_transaction_is_unavailable_then_replaced(
+    pg_database_url,
+):
     store = await PostgresStore.open(pg_database_url, min_size=1, max_size=1)
     try:
-        await store.ping()
-        await kill_other_connections(pg_database_url)
         with pytest.raises(StorageUnavailable):
-            await asyncio.wait_for(store.ping(), BOUND)
+            async with store.billing_transaction() as tx:
+                await kill_other_connections(pg_database_url)
+                await asyncio.wait_for(tx.mark_event_processed("evt_1", "x"), BOUND)
         await store.ping()  # the pool replaced the dead connection
+        async with store.billing_transaction() as tx:
+            assert await tx.mark_event_processed("evt_1", "x")  # nothing was half-applied
     finally:
         await store.close()
 

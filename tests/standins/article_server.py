@@ -6,7 +6,8 @@
 
 Built-in paths: `/page/{utf8,latin1-header,latin1-meta,cp1252,plain}`, `/redirect/{n}` (n hops,
 then `/page/utf8`), `/to?location=…` (one redirect anywhere), `/status/{code}`, `/png`,
-`/big` and `/big-chunked` (3 MB), `/gzip-bomb` (endless gzip of zeros, ~1000:1), `/slow`
+`/big` and `/big-chunked` (3 MB), `/gzip-bomb` (endless gzip of zeros, ~1000:1), `/br-bomb`
+(100 MB of zeros in ~150 bytes of brotli), `/slow`
 (a byte every `drip_seconds`), `/endless` (a body that never ends). Streams are bounded and
 record, in `streamed[path]`, how many chunks went out before the client hung up; `finished`
 holds one `asyncio.Event` per streaming path, set when its handler has ended.
@@ -15,9 +16,12 @@ holds one `asyncio.Event` per streaming path, set when its handler has ended.
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 import zlib
 from collections import Counter, defaultdict
 
+import brotli
 from aiohttp import web
 
 TITLE = "Café “naïve” — 5 € façade"
@@ -41,16 +45,25 @@ def html_page(text: str = PAGE_TEXT, head: str = "", title: str = TITLE) -> str:
            f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>"
 
 
-def gzip_bomb_parts() -> tuple[bytes, bytes]:
-    """(gzip header + first 1 MB, one more 1 MB block): header + block × n inflates to n+1 MB."""
-    zeros, squeeze = bytes(1_000_000), zlib.compressobj(9, zlib.DEFLATED, 31)
+@functools.cache
+def brotli_bomb(size: int = 100_000_000) -> bytes:
+    """`size` zero bytes, brotli-compressed (100 MB → ~150 bytes); built once, on first use."""
+    return brotli.compress(bytes(size), quality=5)
+
+
+def gzip_bomb_parts(wbits: int = 31) -> tuple[bytes, bytes]:
+    """(gzip header + first 1 MB, one more 1 MB block): header + block × n inflates to n+1 MB.
+
+    `wbits=15` gives the same as a zlib (Content-Encoding: deflate) stream."""
+    zeros, squeeze = bytes(1_000_000), zlib.compressobj(9, zlib.DEFLATED, wbits)
     head = squeeze.compress(zeros) + squeeze.flush(zlib.Z_FULL_FLUSH)
     return head, squeeze.compress(zeros) + squeeze.flush(zlib.Z_FULL_FLUSH)
 
 
 class ArticleServer:
-    def __init__(self, *, drip_seconds: float = 1.0) -> None:
+    def __init__(self, *, drip_seconds: float = 1.0, tls: ssl.SSLContext | None = None) -> None:
         self.drip_seconds = drip_seconds
+        self.tls = tls  # serve https with this server-side context
         self.hits: Counter[str] = Counter()
         self.streamed: Counter[str] = Counter()
         self.finished: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
@@ -66,19 +79,20 @@ class ArticleServer:
         self._pages[path] = (status, data, {"Content-Type": content_type, **(headers or {})})
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}{path}"
 
     async def __aenter__(self) -> ArticleServer:
         app = web.Application()
         app.router.add_get("/redirect/{n}", self._redirect)
         app.router.add_get("/to", self._to)
         app.router.add_get("/status/{code}", self._status)
+        app.router.add_get("/br-bomb", self._br_bomb)
         for path in ("/gzip-bomb", "/slow", "/endless", "/big-chunked"):
             app.router.add_get(path, self._stream)
         app.router.add_get("/{tail:.*}", self._page)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.tls)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return self
@@ -118,6 +132,11 @@ class ArticleServer:
         self.hits[request.path] += 1
         return web.Response(status=int(request.query.get("status", "302")),
                             headers={"Location": request.query["location"]})
+
+    async def _br_bomb(self, request: web.Request) -> web.Response:
+        self.hits[request.path] += 1
+        return web.Response(body=brotli_bomb(), headers={
+            "Content-Type": "text/html; charset=utf-8", "Content-Encoding": "br"})
 
     async def _status(self, request: web.Request) -> web.Response:
         self.hits[request.path] += 1

@@ -40,7 +40,7 @@ class Reply:
     hang: bool = False  # never answer (until the server closes)
     chunk_size: int = 16  # characters of content per streamed chunk
     chunk_delay: float = 0.0  # seconds between streamed chunks
-    usage: tuple[int, int] = (120, 60)  # prompt, completion tokens
+    usage: tuple[int, int] | None = (120, 60)  # prompt, completion tokens; None: not sent
     # When set, the stream pauses halfway through until this event is set (or 10 s pass):
     # lets a test prove that posts arrive before the stream ends, without timing anything.
     gate: asyncio.Event | None = None
@@ -120,7 +120,7 @@ class OpenAIStandIn:
             if reply.gate is not None and i == len(pieces) // 2:
                 await _wait(reply.gate, 10)
         await _send(resp, self._chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if (body.get("stream_options") or {}).get("include_usage") and reply.usage:
             await _send(resp, {**self._chunk([]), "usage": _usage(reply)})
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
@@ -139,7 +139,9 @@ async def _wait(event: asyncio.Event, seconds: float) -> None:
         pass
 
 
-def _usage(reply: Reply) -> dict:
+def _usage(reply: Reply) -> dict | None:
+    if reply.usage is None:
+        return None
     p, c = reply.usage
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
 

@@ -74,7 +74,9 @@ def test_the_thread_does_not_depend_on_the_hash_seed(tmp_path):
     outputs = set()
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
         outputs.add(done.stdout)
     assert len(outputs) == 1
 
@@ -156,7 +158,9 @@ def test_a_chinese_article_gives_a_thread_in_chinese():
         "专家也提醒，数据隐私问题仍然需要解决。监管机构正在制定新的规则。\n"
         "总之，人工智能将在未来十年深刻影响医疗行业的发展。"
     ) * 3
-    posts = summarize(Article(text=text, title="人工智能改变医疗行业", language="zh"), ThreadOptions())
+    posts = summarize(
+        Article(text=text, title="人工智能改变医疗行业", language="zh"), ThreadOptions()
+    )
     assert "人工智能改变医疗行业" in posts[0]
     assert len(posts) >= 2 and all(weighted_length(p) <= 280 for p in posts)
     assert not any("Takeaway" in p for p in posts)
@@ -190,7 +194,9 @@ def test_hashtags_come_from_keywords_and_end_the_last_post():
 def test_punchy_tone_gives_shorter_posts():
     article = make_article(paragraphs=30)
     neutral = summarize(article, ThreadOptions(numbering=Numbering.NONE, link=LinkPolicy.NONE))
-    punchy = summarize(article, ThreadOptions(tone=Tone.PUNCHY, numbering=Numbering.NONE, link=LinkPolicy.NONE))
+    punchy = summarize(
+        article, ThreadOptions(tone=Tone.PUNCHY, numbering=Numbering.NONE, link=LinkPolicy.NONE)
+    )
     average = lambda posts: sum(map(weighted_length, posts[1:-1])) / len(posts[1:-1])  # noqa: E731
     assert average(punchy) < average(neutral)
 
@@ -218,9 +224,33 @@ async def test_split_mode_keeps_the_text_and_cuts_it_into_posts():
 
 
 _PIECES = st.sampled_from(
-    ["solar", "grid", "battery", "the", "a", "power", "Dr.", "U.S.", "3.14", "résumé", "naïve",
-     "世界", "人工智能", "👩‍👩‍👧", "🇺🇸", "@someone", "#energy", "https://example.com/a/b?c=d",
-     "example.org", "x" * 40, "Подстанция", "(aside)", "However,", "“quoted”", "…"]
+    [
+        "solar",
+        "grid",
+        "battery",
+        "the",
+        "a",
+        "power",
+        "Dr.",
+        "U.S.",
+        "3.14",
+        "résumé",
+        "naïve",
+        "世界",
+        "人工智能",
+        "👩‍👩‍👧",
+        "🇺🇸",
+        "@someone",
+        "#energy",
+        "https://example.com/a/b?c=d",
+        "example.org",
+        "x" * 40,
+        "Подстанция",
+        "(aside)",
+        "However,",
+        "“quoted”",
+        "…",
+    ]
 )
 _SENTENCE = st.lists(_PIECES, min_size=1, max_size=40).map(" ".join).map(lambda s: s + st_end(s))
 
@@ -243,7 +273,9 @@ _OPTIONS = st.builds(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    paragraphs=st.lists(st.lists(_SENTENCE, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=12),
+    paragraphs=st.lists(
+        st.lists(_SENTENCE, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=12
+    ),
     title=st.none() | st.lists(_PIECES, min_size=1, max_size=30).map(" ".join),
     options=_OPTIONS,
 )
@@ -252,6 +284,19 @@ def test_every_post_fits_and_the_count_stays_in_bounds(paragraphs, title, option
     posts = summarize(article, options)
     assert 1 <= len(posts) <= (options.max_posts or DEFAULT_MAX_POSTS)
     assert all(0 < weighted_length(p) <= 280 for p in posts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    paragraphs=st.integers(1, 40),
+    per_paragraph=st.integers(1, 6),
+    options=_OPTIONS,
+)
+def test_no_sentence_is_ever_reordered_or_repeated(seed, paragraphs, per_paragraph, options):
+    article = make_article(paragraphs, per_paragraph, seed)
+    found = markers(summarize(article, options))
+    assert found and found == sorted(set(found))
 
 
 def test_a_real_page_gives_a_readable_thread():
@@ -263,8 +308,12 @@ def test_a_real_page_gives_a_readable_thread():
         pytest.skip("core.articles.extract_article is not written yet")
     import gzip
 
-    page = shared / "html" / "098bb3e96c0acdf36efdcde45fb9cca3f8c82c7cb2071b76097a1b96155f1eb2.html.gz"
-    article = extract(gzip.decompress(page.read_bytes()).decode("utf-8"), "https://www.latimes.com/x")
+    page = (
+        shared / "html" / "098bb3e96c0acdf36efdcde45fb9cca3f8c82c7cb2071b76097a1b96155f1eb2.html.gz"
+    )
+    article = extract(
+        gzip.decompress(page.read_bytes()).decode("utf-8"), "https://www.latimes.com/x"
+    )
     posts = summarize(article, ThreadOptions())
     assert 3 <= len(posts) <= DEFAULT_MAX_POSTS
     assert "Disney" in posts[0]

@@ -50,7 +50,11 @@ def test_number_abbreviations_hold_before_a_number():
 
 def test_company_suffix_ends_a_sentence_before_an_opener_only():
     text = "Shares of Apple Inc. rose. They sold Apple Inc. The deal closed."
-    assert split_sentences(text) == ["Shares of Apple Inc. rose.", "They sold Apple Inc.", "The deal closed."]
+    assert split_sentences(text) == [
+        "Shares of Apple Inc. rose.",
+        "They sold Apple Inc.",
+        "The deal closed.",
+    ]
 
 
 def test_quoted_speech_with_inner_full_stop_stays_whole():
@@ -108,7 +112,9 @@ def test_paragraphs_are_trimmed_and_blank_lines_dropped():
     assert split_paragraphs("  one \n\n\n two\t\tthree \r\n") == ["one", "two three"]
 
 
-_ALPHABET = st.sampled_from(list("abc XYZ.!?…\"“”'()。！？\n0123456789") + ["Dr. ", "U.S. ", "e.g. "])
+_ALPHABET = st.sampled_from(
+    list("abc XYZ.!?…\"“”'()。！？\n0123456789") + ["Dr. ", "U.S. ", "e.g. "]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -124,3 +124,10 @@ def test_agrees_with_twitter_text_parser_on_a_mixed_corpus():
 
     texts = MIXED + [" ".join(MIXED[i::3]) for i in range(3)]
     assert [weighted_length(t) for t in texts] == [parse_tweet(t).weightedLength for t in texts]
+
+
+def test_a_long_run_without_spaces_and_a_dot_but_no_tld_is_plain_text():
+    # CJK text has no spaces: such a run once cost the URL regex quadratic time
+    text = "中" * 10_000 + "Node.js" + "文" * 10_000
+    assert find_urls(text) == []
+    assert weighted_length(text) == 40_007

@@ -40,7 +40,7 @@ def test_link_none_leaves_the_link_out():
 
 
 def test_a_link_that_does_not_fit_gets_its_own_post():
-    full = "x " * 137 + "end"  # 277: no room for a 24-wide link line
+    full = "x " * 133 + "end"  # 269 + " 1/2": no room left for a 24-wide link line
     last = finalize_posts([full], ThreadOptions(link=LinkPolicy.LAST), LINK)
     assert last == [full + " 1/2", LINK + " 2/2"]
     first = finalize_posts([full, "second"], ThreadOptions(link=LinkPolicy.FIRST), LINK)
@@ -107,3 +107,11 @@ options_st = st.builds(
 def test_every_packed_or_finalised_post_fits_for_any_options(groups, options, link):
     assert fit(pack_units(groups, options, link))
     assert fit(finalize_posts([" ".join(g) for g in groups], options, link))
+
+
+def test_a_link_post_that_shifts_later_posts_to_wider_labels_keeps_every_post_fitting():
+    drafts = [("w" * 9 + " ") * 27 + f"d{i:03d}" for i in range(10)]  # 274 each
+    assert {weighted_length(d) for d in drafts} == {274}
+    posts = finalize_posts(drafts, ThreadOptions(link=LinkPolicy.FIRST), LINK)
+    assert fit(posts)
+    assert len(posts) >= 11 and any(p.startswith(LINK) for p in posts[1:3])

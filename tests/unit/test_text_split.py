@@ -8,10 +8,12 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.models import LinkPolicy, Numbering, ThreadOptions
+from core.models import LinkPolicy, Numbering, NumberingPosition, ThreadOptions
 from core.text import MAX_POST_LENGTH, find_urls, normalize, split_into_posts, weighted_length
+from core.text.numbering import label
 
 PLAIN = ThreadOptions(numbering=Numbering.NONE, link=LinkPolicy.NONE)
+LINK = "https://example.com/a/source-article-with-a-long-slug"
 ATOMS = [
     "https://example.com/some/path?q=1", "example.org", "t.co/abc123", "@alice", "#hashtag",
     "$TSLA", "3.14", "1,000,000", "12:30", "😀", "👨‍👩‍👧‍👦", "🇯🇵", "👍🏽", "#️⃣", "e\u0301", "a\u0308\u0301",
@@ -119,3 +121,43 @@ def test_split_mode_ignores_max_posts_and_never_drops_text():
     posts = split_into_posts(text, PLAIN.with_(max_posts=3))
     assert len(posts) > 3
     assert " ".join(posts).split() == text.split()
+
+
+def unwrap(posts: list[str], options: ThreadOptions, link: str | None) -> list[str]:
+    """The bodies of finished posts: the link line and the numbering label removed."""
+    bodies = []
+    for i, post in enumerate(posts, 1):
+        if link and post.endswith("\n" + link):
+            post = post[: -len(link) - 1]
+        tag = label(i, len(posts), options.numbering)
+        if tag and post == tag:
+            post = ""
+        elif tag and options.numbering_position == NumberingPosition.PREFIX:
+            assert post.startswith(tag + " "), (tag, post)
+            post = post[len(tag) + 1:]
+        elif tag:
+            assert post.endswith(" " + tag), (tag, post)
+            post = post[: -len(tag) - 1]
+        bodies.append(post)
+    return bodies
+
+
+options_st = st.builds(
+    ThreadOptions,
+    numbering=st.sampled_from(list(Numbering)),
+    numbering_position=st.sampled_from(list(NumberingPosition)),
+    link=st.sampled_from(list(LinkPolicy)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(any_text, atoms_text), options_st, st.sampled_from([None, LINK]))
+def test_numbered_posts_with_a_link_fit_and_unwrap_to_the_input(text, options, link):
+    posts = split_into_posts(text, options, link)
+    assert_all_fit(posts)
+    bodies = unwrap(posts, options, link)
+    if link and options.link != LinkPolicy.NONE and posts:
+        assert sum(p.endswith("\n" + link) for p in posts) + bodies.count(link) == 1
+        if link in bodies:  # the link got a post of its own
+            bodies.remove(link)
+    cuts_of(normalize(text), [b for b in bodies if b])

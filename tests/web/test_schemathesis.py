@@ -3,7 +3,8 @@ negative, with no 5xx and every answer matching /api/v1/openapi.json.
 
 Fetching is switched off through the real settings (FETCH_ALLOWED_PORTS empty: every URL
 is refused by the real fetcher) so generated URLs never leave the machine; quotas are
-high so 429 stays rare (it is documented anyway).
+high so 429 stays rare (it is documented anyway). Billing routes are left out: without
+Stripe keys they answer 503 by design.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.parameters import ParameterLocation
 
 from tests.e2e.conftest import start_server, stop_server
 
@@ -52,26 +54,45 @@ def live_server(tmp_path_factory):
     stop_server(process)
 
 
-@pytest.fixture(scope="module")
-def api_schema(live_server):
+def _document() -> dict:
+    """The very document the server publishes (test_the_published_document_is_this_one)."""
+    from web.openapi import build_openapi
+    from web.routes import route_table
+
+    return build_openapi(route_table(), "http://127.0.0.1")
+
+
+# Without Stripe keys the billing routes answer 503 `billing_not_configured` by design
+# (SPEC §5); they are fuzzed where billing runs against the Stripe stand-in, not here.
+schema = schemathesis.openapi.from_dict(_document()).exclude(tag="billing")
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+
+
+def test_the_published_document_is_this_one(live_server):
     base_url, _ = live_server
-    loaded = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
-    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-    return loaded
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+    with urllib.request.urlopen(f"{base_url}/api/v1/openapi.json", timeout=10) as response:
+        published = json.loads(response.read())
+    expected = _document()
+    assert published["paths"] == expected["paths"]
+    assert published["components"] == expected["components"]
 
 
 @schema.parametrize()
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+@settings(max_examples=180, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_matches_its_openapi_document(case, live_server):
     base_url, token = live_server
     _sent["requests"] += 1
-    case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
-                           checks=CHECKS)
+    headers = {} if _negative_headers(case) else {"Authorization": f"Bearer {token}"}
+    case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+
+
+def _negative_headers(case) -> bool:
+    """A case whose headers were made invalid (e.g. no Authorization) is sent as generated."""
+    info = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    return info is not None and info.mode == GenerationMode.NEGATIVE
 
 
 def test_enough_requests_were_generated():
+    print(f"schemathesis sent {_sent['requests']} requests")
     assert _sent["requests"] >= MIN_REQUESTS, _sent

@@ -48,7 +48,8 @@ async def test_closing_the_stream_cancels_generation(aiohttp_client, web_setting
 async def test_a_quiet_stream_sends_heartbeat_comments(aiohttp_client, web_settings, services):
     slow = _SlowGenerator()
     fast_beats = web_settings.with_(sse_heartbeat_seconds=0.05)
-    app = create_app(fast_beats, services=dataclasses.replace(services, generator=slow))
+    app = create_app(fast_beats, services=dataclasses.replace(
+        services, generator=slow, settings=fast_beats))
     client = await aiohttp_client(app)
     response = await client.post("/api/v1/threads", json={"text": ARTICLE},
                                  headers={"Accept": "text/event-stream"})

@@ -85,6 +85,7 @@ async def test_nobody_can_read_edit_or_delete_another_persons_thread(client):
 async def test_history_needs_a_sign_in(client):
     response = await client.get("/api/v1/threads")
     assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert (await response.json())["error"]["code"] == "unauthorized"
 
 

@@ -44,7 +44,9 @@ def _jsonable(value):
 
 async def register(request: web.Request) -> web.Response:
     body = await parse_json(request, Credentials)
-    user, token = await accounts.register(request.app[SERVICES], body.email, body.password)
+    user, token = await accounts.register(
+        request.app[SERVICES], body.email, body.password, request[CLIENT_IP]
+    )
     return web.json_response({"token": token, "user": user_json(user)}, status=201)
 
 

@@ -69,6 +69,7 @@ export class ThreadView {
     const length = weightedLength(area.value);
     const over = length > MAX_LENGTH;
     counter.textContent = `${length}/${MAX_LENGTH}`;
+    area.rows = fittingRows(area.value);
     counter.classList.toggle('over', over);
     item.classList.toggle('over', over);
     area.setAttribute('aria-invalid', String(over));
@@ -86,6 +87,11 @@ export class ThreadView {
     await navigator.clipboard.writeText(text);
     this.onCopied?.(message);
   }
+}
+
+function fittingRows(text) {
+  const lines = text.split('\n').reduce((n, line) => n + Math.max(1, Math.ceil(line.length / 34)), 0);
+  return Math.min(12, Math.max(3, lines));
 }
 
 export function asText(posts) {

@@ -1,0 +1,1 @@
+"""Generated data files of the length engine (see scripts/refresh_text_data.py)."""

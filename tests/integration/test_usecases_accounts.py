@@ -1,0 +1,253 @@
+"""Account use cases over the real stores (SQLite and PostgreSQL) and real Redis counters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher as Argon2
+
+from core.accounts import PasswordHasher, TokenService
+from core.counters.fallback import FallbackCounters
+from core.counters.redis import RedisCounters
+from core.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidInput,
+    InvalidLinkCode,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from core.metrics import Metrics
+from core.quotas import Quotas
+from core.services import Services
+from core.settings import SecretStr, Settings
+from core.usecases import accounts
+
+PASSWORD = "correct horse battery"
+
+
+class RecordingHasher(PasswordHasher):
+    """The real hasher, remembering which path each login took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.calls.append("verify")
+        return super().verify(password_hash, password)
+
+    def dummy_verify(self, password: str) -> bool:
+        self.calls.append("dummy")
+        return super().dummy_verify(password)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def services(store, redis_url, redis_prefix, tmp_path):
+    settings = Settings(
+        env="test", data_dir=tmp_path, jwt_secret=SecretStr("j" * 48), burst_per_minute=3,
+        free_daily_quota=5, redis_url=redis_url, redis_prefix=redis_prefix,
+    )
+    metrics = Metrics()
+    # production wiring (Redis behind the fallback), with patient timeouts for a busy machine
+    primary = RedisCounters(redis_url, redis_prefix, socket_timeout=10, connect_timeout=10)
+    counters = FallbackCounters(primary, settings, metrics, logging.getLogger("test.accounts"))
+    built = Services(
+        settings=settings, store=store, counters=counters, fetcher=None, generator=None,
+        offline=None, passwords=RecordingHasher(), tokens=TokenService.from_settings(settings),
+        quotas=Quotas(counters, settings, metrics), metrics=metrics, clock=Clock(),
+    )
+    yield built
+    await counters.close()
+
+
+async def test_register_normalises_the_email_and_signs_in(services):
+    user, token = await accounts.register(services, "  Ada@Example.COM ", PASSWORD)
+    assert user.email == "ada@example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    assert await accounts.authenticate(services, token) == user.id
+
+
+async def test_registering_the_same_email_twice_is_refused(services):
+    await accounts.register(services, "ada@example.com", PASSWORD)
+    with pytest.raises(EmailTaken):
+        await accounts.register(services, "ADA@example.com ", "another password")
+
+
+@pytest.mark.parametrize("email, password", [("not-an-email", PASSWORD), ("a@b.co", "short")])
+async def test_registration_refuses_bad_input_and_creates_nothing(services, email, password):
+    with pytest.raises(InvalidInput):
+        await accounts.register(services, email, password)
+    assert await services.store.get_user_by_email("a@b.co") is None
+
+
+async def test_login_with_the_right_password_returns_the_account(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    logged_in, token = await accounts.login(services, "Ada@Example.com", PASSWORD, "1.1.1.1")
+    assert logged_in.id == user.id
+    assert await accounts.authenticate(services, token) == user.id
+
+
+async def test_a_wrong_password_and_an_unknown_email_look_the_same(services):
+    await accounts.register(services, "ada@example.com", PASSWORD)
+    services.passwords.calls.clear()
+    with pytest.raises(InvalidCredentials) as wrong_password:
+        await accounts.login(services, "ada@example.com", "wrong password", "1.1.1.1")
+    assert services.passwords.calls == ["verify"]
+    services.passwords.calls.clear()
+    with pytest.raises(InvalidCredentials) as unknown_email:
+        await accounts.login(services, "nobody@example.com", PASSWORD, "1.1.1.2")
+    assert services.passwords.calls == ["dummy"]  # the same argon2 work, for nobody
+    assert wrong_password.value.message == unknown_email.value.message
+
+
+async def test_a_malformed_email_at_login_is_just_invalid_credentials(services):
+    with pytest.raises(InvalidCredentials):
+        await accounts.login(services, "not an email", PASSWORD, "1.1.1.3")
+    assert services.passwords.calls == ["dummy"]
+
+
+async def test_a_bot_account_without_a_password_cannot_log_in(services):
+    await services.store.create_user("bot@example.com", None)
+    with pytest.raises(InvalidCredentials):
+        await accounts.login(services, "bot@example.com", PASSWORD, "1.1.1.4")
+
+
+async def test_login_is_burst_limited_per_ip(services):
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await accounts.login(services, "x@example.com", PASSWORD, "6.6.6.6")
+    with pytest.raises(RateLimited):
+        await accounts.login(services, "x@example.com", PASSWORD, "6.6.6.6")
+    with pytest.raises(InvalidCredentials):  # another IP is not affected
+        await accounts.login(services, "x@example.com", PASSWORD, "7.7.7.7")
+
+
+async def test_an_old_weaker_hash_still_logs_in(services):
+    weak = Argon2(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    user = await services.store.create_user("old@example.com", weak)
+    logged_in, _ = await accounts.login(services, "old@example.com", PASSWORD, "2.2.2.2")
+    assert logged_in.id == user.id
+
+
+@pytest.mark.parametrize("bearer", ["", "garbage", "thr_unknown", "Bearer nope", "a.b.c"])
+async def test_unknown_bearers_are_unauthorized(services, bearer):
+    with pytest.raises(Unauthorized):
+        await accounts.authenticate(services, bearer)
+
+
+async def test_extension_tokens_authenticate_until_revoked(services):
+    user, access = await accounts.register(services, "ada@example.com", PASSWORD)
+    token, raw = await accounts.issue_extension_token(services, user.id, "  Firefox  ")
+    assert raw.startswith("thr_") and token.name == "Firefox"
+    assert await accounts.authenticate(services, raw) == user.id
+    assert await accounts.authenticate(services, f"Bearer {access}") == user.id
+    listed = await accounts.list_extension_tokens(services, user.id)
+    assert [t.id for t in listed] == [token.id] and listed[0].last_used_at is not None
+    await accounts.revoke_token(services, user.id, token.id)
+    with pytest.raises(Unauthorized):
+        await accounts.authenticate(services, raw)
+
+
+async def test_an_unnamed_token_gets_a_default_name(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    token, _ = await accounts.issue_extension_token(services, user.id, "   ")
+    assert token.name == "Browser extension"
+
+
+async def test_nobody_can_revoke_someone_elses_token(services):
+    owner, _ = await accounts.register(services, "owner@example.com", PASSWORD)
+    other, _ = await accounts.register(services, "other@example.com", PASSWORD)
+    token, raw = await accounts.issue_extension_token(services, owner.id, "mine")
+    with pytest.raises(NotFound):
+        await accounts.revoke_token(services, other.id, token.id)
+    with pytest.raises(NotFound):
+        await accounts.revoke_token(services, owner.id, "no-such-token")
+    assert await accounts.authenticate(services, raw) == owner.id
+
+
+async def test_a_bot_identity_gets_one_account_on_first_use(services):
+    first = await accounts.identity_user(services, "telegram", "12345")
+    assert await accounts.identity_user(services, "telegram", "12345") == first
+    assert await accounts.identity_user(services, "discord", "12345") != first
+
+
+async def test_a_link_code_joins_the_bot_identity_to_the_web_account(services):
+    web_user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    code = await accounts.create_link_code(services, "telegram", "777")
+    linked = await accounts.redeem_link_code(services, web_user.id, code.lower())
+    assert linked == ("telegram", "777")
+    assert await accounts.identity_user(services, "telegram", "777") == web_user.id
+    account = await accounts.get_account(services, web_user.id)
+    assert {"platform": "telegram", "external_id": "777"} in account["identities"]
+
+
+async def test_a_link_code_works_once(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    code = await accounts.create_link_code(services, "discord", "42")
+    await accounts.redeem_link_code(services, user.id, code)
+    with pytest.raises(InvalidLinkCode):
+        await accounts.redeem_link_code(services, user.id, code)
+
+
+async def test_a_link_code_expires_after_ten_minutes(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    code = await accounts.create_link_code(services, "discord", "43")
+    services.clock.now += timedelta(minutes=10, seconds=1)
+    with pytest.raises(InvalidLinkCode):
+        await accounts.redeem_link_code(services, user.id, code)
+
+
+@pytest.mark.parametrize("code", ["", "ABCDEFGH", "nonsense!"])
+async def test_unknown_or_malformed_link_codes_are_invalid(services, code):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    with pytest.raises(InvalidLinkCode):
+        await accounts.redeem_link_code(services, user.id, code)
+
+
+async def test_get_account_describes_the_account(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    account = await accounts.get_account(services, user.id)
+    assert account["id"] == user.id and account["email"] == "ada@example.com"
+    assert account["created_at"] == user.created_at
+    assert account["premium_until"] is None and account["premium"] is False
+    with pytest.raises(NotFound):
+        await accounts.get_account(services, "no-such-user")
+
+
+async def _grant_premium(services, user_id: str, days: int) -> datetime:
+    now = services.clock()
+    until = now + timedelta(days=days)
+    async with services.store.billing_transaction() as tx:
+        await tx.add_premium_grant(user_id, "test", f"ref-{user_id}", now, until)
+    return until
+
+
+async def test_usage_follows_the_account_and_its_premium(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    key = f"user:{user.id}"
+    await (await services.quotas.reserve(key, premium=False)).commit()
+    free = await accounts.usage(services, key, user.id)
+    assert (free.plan, free.limit, free.used, free.remaining) == ("free", 5, 1, 4)
+    until = await _grant_premium(services, user.id, 30)
+    premium = await accounts.usage(services, key, user.id)
+    assert (premium.plan, premium.limit, premium.used) == ("premium", 200, 1)
+    assert abs((premium.premium_until - until).total_seconds()) < 1
+    account = await accounts.get_account(services, user.id)
+    assert account["premium"] is True
+
+
+async def test_anonymous_usage_is_counted_by_ip(services):
+    usage = await accounts.usage(services, "ip:203.0.113.9", None)
+    assert (usage.plan, usage.used, usage.remaining) == ("free", 0, 5)
