@@ -171,11 +171,12 @@ async def _migrate(settings) -> int:
 
 
 def _serve(args, settings) -> int:
+    from bots.telegram.webhook import webhook_mounts
     from web.server import serve
 
     changes = {k: v for k, v in (("host", args.host), ("port", args.port),
                                  ("workers", args.workers)) if v is not None}
-    serve(settings.with_(**changes))
+    serve(settings.with_(**changes), webhook_mounts)
     return 0
 
 

@@ -41,5 +41,5 @@ def configure_logging(settings, *, quiet: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel("WARNING" if quiet else settings.log_level.upper())
-    for noisy in ("aiohttp.access", "httpx", "telegram.ext.Updater"):
+    for noisy in ("aiohttp.access", "aiosqlite", "httpx", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel("WARNING")

@@ -21,6 +21,17 @@ export async function targetTabId(params) {
 
 export class PageUnreadable extends Error {}
 
+const MAX_URL = 2048; // what the API accepts
+
+/** The page URL as the API accepts it: very long ones lose their query and fragment. */
+export function apiUrl(url) {
+  if (!url || url.length <= MAX_URL) return url;
+  const short = new URL(url);
+  short.search = '';
+  short.hash = '';
+  return short.href.slice(0, MAX_URL);
+}
+
 export async function readPage(tabId) {
   if (tabId == null) throw new PageUnreadable('There is no page to read.');
   let results;

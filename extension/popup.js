@@ -1,12 +1,13 @@
 // The popup: read the page (or the selection) → stream a thread → edit, copy, post on X.
+import { AccountPanel } from './account.js';
 import { ApiError, Client, loadState } from './api.js';
 import { explain } from './messages.js';
-import { PageUnreadable, readPage, targetTabId } from './page.js';
+import { apiUrl, PageUnreadable, readPage, targetTabId } from './page.js';
 import { PostList } from './posts.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const state = { client: null, account: null, busy: false, defaults: {} };
+const state = { client: null, account: null, busy: false, defaults: {} };  // account: AccountPanel
 const view = new PostList($('posts'), refreshActions, copy);
 
 function say(message) { $('status').textContent = message; }
@@ -15,7 +16,7 @@ function showError(err) {
   const box = $('error');
   box.replaceChildren();
   if (!err) { box.hidden = true; return; }
-  const { text, link } = explain(err, { signedIn: Boolean(state.account) });
+  const { text, link } = explain(err, { signedIn: state.account.signedIn });
   box.append(text);
   if (link) {
     const a = Object.assign(document.createElement('a'), {
@@ -58,7 +59,8 @@ async function makeThread(source) {
   view.clear();
   refreshActions();
   say('Writing your thread…');
-  const body = source.text ? { text: source.text, url: source.url } : { html: source.html, url: source.url };
+  const url = apiUrl(source.url);
+  const body = source.text ? { text: source.text, url } : { html: source.html, url };
   Object.assign(body, options(Boolean(source.text)));
   try {
     const thread = await state.client.streamThread(body, {
@@ -67,10 +69,12 @@ async function makeThread(source) {
     });
     view.showAll(thread.posts.map((p) => p.text));
     say(`Thread ready: ${thread.posts.length} posts.`);
-    await showUsage();
+    await state.account.showUsage();
   } catch (err) {
     say('');
-    if (err instanceof ApiError && err.status === 401 && state.account) await forget();
+    if (err instanceof ApiError && err.status === 401 && state.account.signedIn) {
+      await state.account.forget();
+    }
     showError(err);
   } finally {
     state.busy = false;
@@ -99,76 +103,6 @@ async function takePending() {
   return Date.now() - pending.at < 5 * 60 * 1000 ? pending : null;
 }
 
-function describeUsage(u) {
-  const left = `${u.remaining} of ${u.limit} threads left today`;
-  if (u.plan === 'premium') {
-    const until = u.premium_until ? ` until ${new Date(u.premium_until).toLocaleDateString()}` : '';
-    return `${left} · Premium${until}`;
-  }
-  return `${left} · Free plan${state.account ? '' : ' (not signed in)'}`;
-}
-
-async function showUsage() {
-  try {
-    $('usage').textContent = describeUsage(await state.client.request('GET', '/api/v1/usage'));
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401 && state.account) {
-      await forget();
-      return showUsage();
-    }
-    $('usage').textContent = err instanceof ApiError && err.code === 'unreachable'
-      ? `Threadr server unreachable (${state.client.serverUrl}).` : '';
-  }
-}
-
-function showAccount() {
-  $('who').textContent = state.account ? state.account.email : '';
-  $('signin').hidden = Boolean(state.account);
-  $('signout').hidden = !state.account;
-}
-
-async function forget() {
-  await chrome.storage.local.remove(['token', 'tokenId', 'email']);
-  state.account = null;
-  state.client.token = null;
-  showAccount();
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  showError(null);
-  $('signin-submit').disabled = true;
-  try {
-    const got = await state.client.signIn($('email').value.trim(), $('password').value);
-    await chrome.storage.local.set(got);
-    state.account = { email: got.email, tokenId: got.tokenId };
-    state.client.token = got.token;
-    $('password').value = '';
-    $('signin-form').hidden = true;
-    showAccount();
-    say(`Signed in as ${got.email}.`);
-    await showUsage();
-  } catch (err) {
-    showError(err);
-  } finally {
-    $('signin-submit').disabled = false;
-  }
-}
-
-async function signOut() {
-  showError(null);
-  try {
-    await state.client.request('DELETE', `/api/v1/tokens/${encodeURIComponent(state.account.tokenId)}`);
-    say('Signed out.');
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) {
-      say('Signed out here; the server could not be told, so revoke the token from the web page.');
-    }
-  }
-  await forget();
-  await showUsage();
-}
-
 function applyDefaults(defaults) {
   for (const name of ['mode', 'numbering', 'link']) $(name).value = defaults[name];
   $('max_posts').value = defaults.max_posts ?? '';
@@ -177,18 +111,15 @@ function applyDefaults(defaults) {
 async function start() {
   const s = await loadState();
   state.client = new Client(s.serverUrl, s.token);
-  state.account = s.token ? { email: s.email, tokenId: s.tokenId } : null;
+  state.account = new AccountPanel(state.client, s.token ? { email: s.email, tokenId: s.tokenId } : null,
+    { say, showError });
   state.defaults = s.defaults;
   applyDefaults(s.defaults);
-  showAccount();
+  state.account.bind();
   $('thread-page').addEventListener('click', threadFromPage);
   $('copy-all').addEventListener('click', () => copy(view.texts().join('\n\n'), 'All posts copied.'));
-  $('signin').addEventListener('click', () => { $('signin-form').hidden = false; $('email').focus(); });
-  $('signin-cancel').addEventListener('click', () => { $('signin-form').hidden = true; });
-  $('signin-form').addEventListener('submit', signIn);
-  $('signout').addEventListener('click', signOut);
   $('open-options').addEventListener('click', (e) => { e.preventDefault(); chrome.runtime.openOptionsPage(); });
-  const usage = showUsage();
+  const usage = state.account.showUsage();
   const pending = await takePending();
   if (pending) {
     $('source').textContent = `From your selection (${pending.text.length} characters)`;

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from functools import partial
+from typing import Protocol
 
 from aiohttp import web
 
@@ -18,9 +21,12 @@ from web.security import CorsPolicy, ProxyPolicy
 _BODY_SLACK = 64 * 1024
 
 
-def create_app(settings: Settings, *, services: Services | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, services: Services | None = None, mounts: Sequence[Mount] = ()
+) -> web.Application:
     """The web app. Tests inject `services`; otherwise they are built from `settings`
-    when the app starts and closed when it stops."""
+    when the app starts and closed when it stops. `mounts` are extra POST endpoints owned by
+    another process type (e.g. the Telegram webhook), started once the services exist."""
     app = web.Application(
         middlewares=[observe, translate_errors],
         client_max_size=max(settings.max_html_bytes, settings.max_text_bytes) + _BODY_SLACK,
@@ -30,13 +36,32 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app[PROXIES] = ProxyPolicy(settings.trusted_proxies)
     table = route_table()
     setup_routes(app, table)
+    for mount in mounts:
+        app.router.add_post(mount.path, mount.handle)
     app[OPENAPI] = build_openapi(table, settings.public_url)
     app.on_response_prepare.append(on_response_prepare)
     if services is not None:
         app[SERVICES] = services
     else:
         app.cleanup_ctx.append(_services_ctx)
+    if mounts:
+        app.cleanup_ctx.append(partial(_mounts_ctx, mounts))
     return app
+
+
+class Mount(Protocol):
+    path: str
+
+    async def handle(self, request: web.Request) -> web.StreamResponse: ...
+
+    def running(self, services: Services) -> AbstractAsyncContextManager[None]: ...
+
+
+async def _mounts_ctx(mounts: Sequence[Mount], app: web.Application) -> AsyncIterator[None]:
+    async with AsyncExitStack() as stack:
+        for mount in mounts:
+            await stack.enter_async_context(mount.running(app[SERVICES]))
+        yield
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -9,18 +9,20 @@ import logging
 import multiprocessing
 import signal
 import sys
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
 from core.settings import Settings
-from web.app import create_app
+from web.app import Mount, create_app
 
 log = logging.getLogger("threadr.server")
+MountsFactory = Callable[[Settings], Sequence[Mount]]
 
 
 async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False,
-                 announce: bool = True) -> None:
-    app = create_app(settings)
+                 announce: bool = True, mounts: MountsFactory | None = None) -> None:
+    app = create_app(settings, mounts=mounts(settings) if mounts else ())
     runner = web.AppRunner(app, access_log=None, handle_signals=False,
                            shutdown_timeout=settings.shutdown_grace)
     await runner.setup()
@@ -41,7 +43,7 @@ async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool =
         await runner.cleanup()
 
 
-def run(settings: Settings, host: str, port: int) -> None:
+def run(settings: Settings, host: str, port: int, mounts: MountsFactory | None = None) -> None:
     """Serve until SIGINT/SIGTERM, then finish in-flight requests (`shutdown_grace`).
 
     `settings.workers` > 1 starts that many processes sharing the port (SO_REUSEPORT); it
@@ -52,22 +54,25 @@ def run(settings: Settings, host: str, port: int) -> None:
         log.warning("WORKERS > 1 needs REDIS_URL (shared quotas); serving with one process")
         workers = 1
     if workers <= 1:
-        asyncio.run(_serve(settings, host, port))
+        asyncio.run(_serve(settings, host, port, mounts=mounts))
         return
-    _run_workers(settings, host, port, workers)
+    _run_workers(settings, host, port, workers, mounts)
 
 
-def _worker(settings: Settings, host: str, port: int, announce: bool) -> None:
+def _worker(settings: Settings, host: str, port: int, announce: bool,
+            mounts: MountsFactory | None) -> None:
     from core.logs import configure_logging
 
     configure_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(settings, host, port, reuse_port=True, announce=announce))
+        asyncio.run(_serve(settings, host, port, reuse_port=True, announce=announce,
+                            mounts=mounts))
 
 
-def _run_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+def _run_workers(settings: Settings, host: str, port: int, workers: int,
+                 mounts: MountsFactory | None) -> None:
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=(settings, host, port, i == 0))
+    processes = [context.Process(target=_worker, args=(settings, host, port, i == 0, mounts))
                  for i in range(workers)]
     for process in processes:
         process.start()
@@ -83,9 +88,10 @@ def _run_workers(settings: Settings, host: str, port: int, workers: int) -> None
         process.join()
 
 
-def serve(settings: Settings) -> None:
-    """`threadr serve`: the host and port come from the settings."""
-    run(settings, settings.host, settings.port)
+def serve(settings: Settings, mounts: MountsFactory | None = None) -> None:
+    """`threadr serve`: the host and port come from the settings. `mounts(settings)` gives
+    extra endpoints (a picklable function, since workers are separate processes)."""
+    run(settings, settings.host, settings.port, mounts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,7 @@
 """Webhook mode: an aiohttp handler for `POST /telegram/webhook` that feeds the Application.
 
-The web app mounts it (bots never import `web/`):
-
-    app.router.add_post("/telegram/webhook", make_webhook_handler(application, secret))
-
-`application` must be initialized and started (its `post_init` run) for the updates to be
-processed; `telegram_webhook_lifecycle(settings)` does exactly that for the web app.
+`threadr serve` with TELEGRAM_MODE=webhook mounts a `TelegramWebhook` in the web app (the
+CLI composes the two; `bots/` never imports `web/` and `web/` never imports `bots/`).
 """
 
 from __future__ import annotations
@@ -14,12 +10,14 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bots.telegram.app import WEBHOOK_PATH, build_application
+from core.services import Services
 from core.settings import Settings
 
 log = logging.getLogger("threadr.telegram")
@@ -53,13 +51,16 @@ def make_webhook_handler(application: Application, secret: str):
 
 
 @asynccontextmanager
-async def telegram_webhook_lifecycle(settings: Settings) -> AsyncIterator[Application]:
+async def telegram_webhook_lifecycle(
+    settings: Settings, services: Services | None = None
+) -> AsyncIterator[Application]:
     """Start the bot for webhook mode (set the webhook, process queued updates), stop on exit.
 
-    For the web app's cleanup_ctx when `settings.telegram_mode == "webhook"`."""
-    from bots.telegram.app import build_application
+    With `services`, the bot shares them (the web app's store and counters) instead of
+    building its own."""
 
-    application = build_application(settings)
+    factory = (lambda: nullcontext(services)) if services is not None else None
+    application = build_application(settings, factory)
     await application.initialize()
     await application.post_init(application)
     await application.start()
@@ -69,3 +70,40 @@ async def telegram_webhook_lifecycle(settings: Settings) -> AsyncIterator[Applic
         await application.stop()
         await application.shutdown()
         await application.post_shutdown(application)
+
+
+class TelegramWebhook:
+    """Telegram webhook mode mounted in another aiohttp app (the web app), sharing its services.
+
+    The host app adds `path` → `handle` to its routes and enters `running(services)` once its
+    services exist; until then (and after) updates are answered 503 so Telegram retries.
+    """
+
+    path = WEBHOOK_PATH
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._handler = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self._handler is None:
+            return web.json_response({"error": {"code": "unavailable",
+                                                "message": "The bot is starting."}}, status=503)
+        return await self._handler(request)
+
+    @asynccontextmanager
+    async def running(self, services: Services) -> AsyncIterator[None]:
+        secret = self.settings.telegram_webhook_secret.reveal()
+        async with telegram_webhook_lifecycle(self.settings, services) as application:
+            self._handler = make_webhook_handler(application, secret)
+            try:
+                yield
+            finally:
+                self._handler = None
+
+
+def webhook_mounts(settings: Settings) -> list[TelegramWebhook]:
+    """What `threadr serve` mounts for Telegram: the webhook when TELEGRAM_MODE=webhook."""
+    if settings.telegram_mode == "webhook" and settings.telegram_token:
+        return [TelegramWebhook(settings)]
+    return []

@@ -8,6 +8,7 @@ Objects come back as plain dicts so the rest of the core never sees SDK types.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from core.billing.signature import verify_event
 from core.errors import BillingError, InvalidInput
 from core.settings import Settings
 
+log = logging.getLogger("threadr.billing")
 PAGE_LIMIT = 100
 MAX_PAGES = 50  # reconcile reads at most 5,000 objects per kind: a bounded loop
 
@@ -64,6 +66,8 @@ class StripeBilling:
     def __init__(self, settings: Settings) -> None:
         if settings.stripe_mode not in ("payment", "subscription"):
             raise InvalidInput("STRIPE_MODE must be 'payment' or 'subscription'.")
+        if settings.stripe_mode == "subscription" and not settings.stripe_price_id:
+            raise InvalidInput("STRIPE_PRICE_ID is required when STRIPE_MODE=subscription.")
         self._settings = settings
         self._http = stripe.AIOHTTPClient(timeout=20)
         bases = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
@@ -165,5 +169,7 @@ class _provider_errors:
 
     async def __aexit__(self, exc_type, exc, tb) -> bool:
         if exc is not None and isinstance(exc, stripe.StripeError):
+            log.warning("stripe call failed", extra={
+                "error": type(exc).__name__, "http_status": getattr(exc, "http_status", None)})
             raise BillingError() from None
         return False

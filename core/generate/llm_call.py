@@ -3,8 +3,9 @@
 `ChatCaller.complete(messages, emitter)` makes the upstream call(s) for one generation and
 returns the raw answer text with token usage, or raises `LLMFailure(reason)`.
 Response format: `json_schema` (strict) first; a server that refuses it (400/422/500) is
-asked for `json_object`, then (400/422) for plain text read tolerantly. The mode that worked
-is remembered for the life of the caller (one per process). Retries: 5xx, 408/409/429 and
+asked for `json_object` with a `schema` (the llama.cpp servers' grammar-constrained form),
+then for plain `json_object`, then (400/422 only) for plain text read tolerantly. The mode
+that worked is remembered for the life of the caller (one per process). Retries: 5xx, 408/409/429 and
 connection errors, honouring `Retry-After`, bounded by `max_retries` and the deadline.
 """
 
@@ -25,13 +26,21 @@ from core.metrics import Metrics
 from core.models import TokenUsage
 
 _REPORT_MARGIN = 0.05  # seconds
-MODES = ("json_schema", "json_object", "text")
+MODES = ("json_schema", "json_object_schema", "json_object", "text")
 _SCHEMA = {
     "name": "thread", "strict": True,
     "schema": {
         "type": "object", "additionalProperties": False, "required": ["posts"],
         "properties": {"posts": {"type": "array", "items": {"type": "string"}}},
     },
+}
+
+
+# For servers that constrain `json_object` output with a JSON schema (llama.cpp).
+_LOOSE_SCHEMA = {
+    "type": "object", "required": ["posts"],
+    "properties": {"posts": {"type": "array", "minItems": 1,
+                             "items": {"type": "string", "minLength": 1}}},
 }
 
 
@@ -106,6 +115,8 @@ class ChatCaller:
         kwargs: dict = {"model": self._model, "messages": messages}
         if mode == "json_schema":
             kwargs["response_format"] = {"type": "json_schema", "json_schema": _SCHEMA}
+        elif mode == "json_object_schema":
+            kwargs["response_format"] = {"type": "json_object", "schema": _LOOSE_SCHEMA}
         elif mode == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
         if emitter is None:
@@ -143,7 +154,7 @@ def _classify(exc: Exception) -> tuple[str, float | None, bool]:
 
 
 def _format_refused(status: int, mode: str) -> bool:
-    return status in (400, 422) or (status == 500 and mode == "json_schema")
+    return status in (400, 422) or (status == 500 and mode != "json_object")
 
 
 def _usage(usage) -> TokenUsage | None:

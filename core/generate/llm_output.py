@@ -93,10 +93,6 @@ class ProvisionalPosts:
                 self._sent.append(text)
                 await self._on_post(i, text)
 
-    @property
-    def sent(self) -> list[str]:
-        return list(self._sent)
-
 
 def _letters(k: int) -> str:
     out = ""

@@ -108,7 +108,7 @@ async def apply_stripe_event(services: Services, event: dict) -> str:
 
 async def _prepare(services: Services, action: ev.Action):
     """Resolve what the effect needs from Stripe and the store, outside the transaction."""
-    billing = services.billing
+    billing = _billing(services)
     if isinstance(action, ev.Purchase):
         intent = await _intent(billing, action.payment_ref)
         user_id = action.user_id or (intent.get("metadata") or {}).get("user_id")

@@ -9,6 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,21 @@ def http(method: str, url: str, body: dict | None = None, token: str | None = No
         return exc.code, json.loads(exc.read() or b"null")
 
 
+async def grant_premium(data_dir: Path, user_id: str, days: int) -> None:
+    """What a paid Stripe checkout leaves behind, written through the server's own store."""
+    from core.settings import Settings
+    from core.store.factory import open_store
+
+    store = await open_store(Settings(env="test", data_dir=data_dir))
+    try:
+        now = datetime.now(UTC)
+        async with store.billing_transaction() as tx:
+            await tx.add_premium_grant(user_id, "test", f"test-{user_id}", now,
+                                       now + timedelta(days=days))
+    finally:
+        await store.close()
+
+
 class ArticleSite:
     """The article pages, served by the aiohttp stand-in on its own loop in a thread."""
 
@@ -74,6 +90,10 @@ class ArticleSite:
 
     def url(self, path: str) -> str:
         return self.server.url(path)
+
+    def run(self, coroutine, timeout: float = 30):
+        """Run a coroutine on this thread's loop (the tests themselves are synchronous)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self.server.__aexit__(None, None, None),
@@ -123,7 +143,8 @@ def stack(playwright, tmp_path_factory):
         try:
             assert sw.url.split("/")[2] == ext_id, "the id computed from the path is Chromium's"
             ctx.grant_permissions(["clipboard-read", "clipboard-write"])  # opaque origins too
-            yield {"ctx": ctx, "id": ext_id, "sw": sw, "api": base_url, "site": site}
+            yield {"ctx": ctx, "id": ext_id, "sw": sw, "api": base_url, "site": site,
+                   "data_dir": root / "data"}
         finally:
             ctx.close()
     finally:
@@ -175,11 +196,14 @@ def test_the_popup_threads_the_page_and_copy_all_copies_that_thread(stack, artic
     popup.close()
 
 
-def test_an_edited_post_updates_its_counter_and_the_post_on_x_link(stack, article):
+def test_copy_one_and_an_edited_post_updates_its_counter_and_the_post_on_x_link(stack, article):
     _, tab_id = article
     popup = open_popup(stack, tab_id)
     popup.click("#thread-page")
-    wait_for_thread(popup)
+    posts = wait_for_thread(popup)
+    popup.click("#posts li[data-index='1'] .copy-one")
+    popup.wait_for_selector("#status:has-text('Post 2 copied')")
+    assert popup.evaluate("navigator.clipboard.readText()") == posts[1]
     popup.fill("#post-0", "x" * 300)
     counter = popup.locator("#post-0-count")
     assert counter.inner_text() == "300/280"
@@ -247,6 +271,24 @@ def test_sign_in_shows_usage_and_sign_out_revokes_the_token(stack):
     assert stack["sw"].evaluate("async () => (await chrome.storage.local.get('token')).token") \
         is None
     assert popup.is_visible("#signin")
+    popup.close()
+
+
+def test_a_premium_account_sees_its_premium_status(stack):
+    email, password = "patron@example.com", "another long passphrase"
+    status, body = http("POST", f"{stack['api']}/api/v1/auth/register",
+                        {"email": email, "password": password})
+    assert status == 201
+    stack["site"].run(grant_premium(stack["data_dir"], body["user"]["id"], days=30))
+    popup = open_popup(stack)
+    popup.click("#signin")
+    popup.fill("#email", email)
+    popup.fill("#password", password)
+    popup.click("#signin-submit")
+    popup.wait_for_selector("#usage:has-text('Premium until')")
+    assert popup.inner_text("#usage").startswith("200 of 200 threads left today")
+    popup.click("#signout")
+    popup.wait_for_selector("#status:has-text('Signed out.')")
     popup.close()
 
 
@@ -348,3 +390,11 @@ def test_the_source_folder_loads_unpacked_as_it_is(playwright, tmp_path):
         assert page.is_visible("#thread-page") and errors == []
     finally:
         ctx.close()
+
+
+def test_a_tab_the_extension_cannot_read_gives_a_clear_error(stack):
+    popup = open_popup(stack, 2_000_000_000)  # no such tab (as for chrome:// pages)
+    popup.click("#thread-page")
+    popup.wait_for_selector("#error:has-text('Threadr cannot read this page')")
+    assert popup.locator("#posts li").count() == 0
+    popup.close()

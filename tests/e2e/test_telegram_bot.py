@@ -254,3 +254,26 @@ async def test_old_buttons_and_premium_without_billing_answer_kindly(api, tg_set
         premium = await answer_after(api, 0)
     assert alert["show_alert"] == "true" and "no longer in my memory" in alert["text"]
     assert "billing is not configured" in premium
+
+
+async def test_threadr_serve_mounts_the_webhook_and_shares_the_web_services(
+        api, tg_settings, aiohttp_client):
+    from bots.telegram.webhook import SECRET_HEADER, webhook_mounts
+    from web.app import create_app
+
+    settings = tg_settings.with_(telegram_token=SecretStr(api.token),
+                                 telegram_api_base=api.base_url, telegram_mode="webhook",
+                                 telegram_webhook_secret=SecretStr("s3cret"))
+    assert webhook_mounts(settings.with_(telegram_mode="polling")) == []
+    client = await aiohttp_client(create_app(settings, mounts=webhook_mounts(settings)))
+    assert api.sent("setWebhook")
+    update = {"update_id": 9, "message": {
+        "message_id": 1, "date": 1_700_000_000, "text": "/usage",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        "chat": {"id": USER, "type": "private"},
+        "from": {"id": USER, "is_bot": False, "first_name": "Ada"}}}
+    wrong = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "no"})
+    assert wrong.status == 403
+    right = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "s3cret"})
+    assert right.status == 200
+    assert (await answer_after(api, 0)).startswith("Free plan")

@@ -12,6 +12,7 @@ import pytest
 
 from core.billing.cli import parse_since, run_billing
 from core.bootstrap import build_services
+from core.errors import BillingError
 from core.store.migrate import migrate, sqlite_path
 from core.store.postgres import PostgresStore
 from core.store.sqlite import SqliteStore, connect
@@ -179,3 +180,15 @@ def test_since_accepts_durations_and_dates():
     assert parse_since("2026-11-01", NOW).isoformat() == "2026-11-01T00:00:00+00:00"
     with pytest.raises(ValueError):
         parse_since("yesterday", NOW)
+
+
+async def test_stripe_unreachable_during_a_webhook_is_502_and_writes_nothing(settings, store):
+    api = StripeApi()
+    await api.__aenter__()
+    async with billing_services(settings, api, store) as services:
+        user = await new_user(services)
+        payload, header = api.signed(await buy(services, api, user))
+        await api.__aexit__(None, None, None)  # Stripe is now unreachable
+        with pytest.raises(BillingError):
+            await billing.handle_webhook(services, payload, header)
+        assert await processed_event_count(store) == 0 and await grant_rows(store) == []

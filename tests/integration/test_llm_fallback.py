@@ -10,7 +10,7 @@ from core.generate.llm import LLMGenerator
 from core.generate.offline import OfflineGenerator
 from core.metrics import Metrics
 from core.models import Article, Mode, ThreadOptions
-from tests.integration.llm_support import ARTICLE, FakeClock, RecordingSleep, llm_settings
+from tests.integration.test_llm_support import ARTICLE, FakeClock, RecordingSleep, llm_settings
 from tests.standins.openai_server import OpenAIStandIn, Reply
 
 

@@ -12,7 +12,7 @@ from core.generate.resilience import LLMFailure
 from core.metrics import Metrics
 from core.models import ThreadOptions, Tone
 from core.text import weighted_length
-from tests.integration.llm_support import ARTICLE, RecordingSleep, llm_settings
+from tests.integration.test_llm_support import ARTICLE, RecordingSleep, llm_settings
 from tests.standins.openai_server import OpenAIStandIn, Reply
 
 NUMBER = re.compile(r"\s*\d+/\d+$")
@@ -143,23 +143,51 @@ async def test_fenced_json_and_trailing_prose_are_parsed(make, llm, content):
     assert bodies(thread)[:2] == ["Alpha post.", "Beta post."]
 
 
-async def test_json_schema_refused_with_500_downgrades_to_json_object_and_remembers(
+def formats(llm) -> list[str]:
+    kinds = []
+    for call in llm.calls:
+        fmt = call.get("response_format") or {"type": "text"}
+        kinds.append(fmt["type"] + ("+schema" if "schema" in fmt else ""))
+    return kinds
+
+
+async def test_json_schema_refused_with_500_downgrades_to_a_schema_constrained_json_object(
         settings, metrics):
-    async with OpenAIStandIn(reject_json_schema=True) as llm:
+    async with OpenAIStandIn(refuse={"json_schema": 500}) as llm:  # like llama.cpp's server
         generator = LLMGenerator(llm_settings(settings, llm.base_url), metrics)
         await generator.generate(ARTICLE, ThreadOptions())
         await generator.generate(ARTICLE, ThreadOptions(tone=Tone.CASUAL))
         await generator.close()
-    formats = [(c.get("response_format") or {}).get("type") for c in llm.calls]
-    assert formats == ["json_schema", "json_object", "json_object"]
-    assert generator.response_mode == "json_object"
+    assert formats(llm) == ["json_schema", "json_object+schema", "json_object+schema"]
+    assert generator.response_mode == "json_object_schema"
+
+
+async def test_a_server_refusing_schemas_is_asked_for_plain_json_object(settings, metrics):
+    async with OpenAIStandIn(refuse={"json_schema": 400, "json_object_schema": 422}) as llm:
+        generator = LLMGenerator(llm_settings(settings, llm.base_url), metrics)
+        await generator.generate(ARTICLE, ThreadOptions())
+        await generator.generate(ARTICLE, ThreadOptions(tone=Tone.CASUAL))
+        await generator.close()
+    assert formats(llm) == ["json_schema", "json_object+schema", "json_object", "json_object"]
 
 
 async def test_a_server_refusing_every_response_format_is_asked_for_plain_text(make, llm):
-    llm.script(Reply(status=400), Reply(status=422))
+    llm.script(Reply(status=400), Reply(status=422), Reply(status=400))
     thread = await make().generate(ARTICLE, ThreadOptions())
     assert thread.generator == "llm"
-    assert "response_format" not in llm.calls[-1]
+    assert formats(llm) == ["json_schema", "json_object+schema", "json_object", "text"]
+
+
+async def test_a_500_for_plain_json_object_is_an_outage_not_a_refusal(settings, metrics):
+    async with OpenAIStandIn(refuse={"json_schema": 500, "json_object_schema": 500,
+                                     "json_object": 500}) as llm:
+        generator = LLMGenerator(llm_settings(settings, llm.base_url, llm_max_retries=0),
+                                 metrics)
+        with pytest.raises(LLMFailure) as failure:
+            await generator.generate(ARTICLE, ThreadOptions())
+        await generator.close()
+    assert failure.value.reason == "llm_unavailable"
+    assert "text" not in formats(llm)
 
 
 async def test_a_429_is_retried_after_its_retry_after_within_the_budget(make, llm):

@@ -7,7 +7,7 @@ import asyncio
 from core.bootstrap import build_services
 from core.models import Caller, ThreadRequest
 from core.usecases.threads import generate_thread
-from tests.integration.llm_support import ARTICLE, llm_settings
+from tests.integration.test_llm_support import ARTICLE, llm_settings
 from tests.standins.openai_server import OpenAIStandIn, Reply
 
 

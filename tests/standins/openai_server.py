@@ -52,8 +52,11 @@ class Reply:
 
 
 class OpenAIStandIn:
-    def __init__(self, *, reject_json_schema: bool = False, model: str = "stand-in") -> None:
-        self.reject_json_schema = reject_json_schema  # answer 500, like llama.cpp's server
+    def __init__(self, *, refuse: dict[str, int] | None = None, model: str = "stand-in") -> None:
+        # response_format kinds this server answers with an error status, e.g.
+        # {"json_schema": 500} like llama.cpp's server. Kinds: json_schema, json_object_schema
+        # (json_object with a "schema"), json_object, text (no response_format).
+        self.refuse = refuse or {}
         self.model = model
         self.default = Reply()
         self.calls: list[dict] = []
@@ -86,9 +89,9 @@ class OpenAIStandIn:
         body = await request.json()
         self.calls.append(body)
         reply = self._script.popleft() if self._script else self.default
-        fmt = (body.get("response_format") or {}).get("type")
-        if self.reject_json_schema and fmt == "json_schema":
-            return _error(500, "json_schema is not supported")
+        fmt = _format_kind(body.get("response_format"))
+        if fmt in self.refuse:
+            return _error(self.refuse[fmt], f"response_format {fmt} is not supported")
         if reply.hang:
             await _wait(self._closing, 120)
             return _error(504, "gave up")
@@ -130,6 +133,13 @@ class OpenAIStandIn:
     def _chunk(self, choices: list) -> dict:
         return {"id": "chatcmpl-standin", "object": "chat.completion.chunk",
                 "created": int(time.time()), "model": self.model, "choices": choices}
+
+
+def _format_kind(response_format: dict | None) -> str:
+    if not response_format:
+        return "text"
+    kind = response_format.get("type", "text")
+    return "json_object_schema" if kind == "json_object" and "schema" in response_format else kind
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:

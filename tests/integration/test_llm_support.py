@@ -1,4 +1,4 @@
-"""Shared helpers for the LLM tests: an article, settings pointing at the stand-in."""
+"""Helpers shared by the LLM tests (no tests here): an article, settings for the stand-in."""
 
 from __future__ import annotations
 
