@@ -61,3 +61,10 @@ def test_embedded_default_generates_and_keeps_a_jwt_secret(tmp_path):
     assert len(first) >= 32
     assert Settings(data_dir=tmp_path).resolved_jwt_secret() == first
     assert (tmp_path / "jwt_secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_readme_configuration_table_lists_every_variable():
+    readme = (REPO / "README.md").read_text()
+    for f in fields(Settings):
+        name = _ENV_NAMES.get(f.name, f.name.upper())
+        assert f"| `{name}` |" in readme, name
