@@ -77,6 +77,7 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
         )
         if services.billing is None and settings.billing_configured:
             services.billing = _build_billing(settings)
+            stack.push_async_callback(services.billing.close)
         yield services
 
 
@@ -95,8 +96,6 @@ def _warm_up() -> None:
 
 
 def _build_billing(settings: Settings):
-    try:
-        from core.billing import StripeBilling
-    except ImportError:  # billing arrives with the Stripe issue
-        return None
+    from core.billing import StripeBilling
+
     return StripeBilling(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,3 +37,5 @@ class Services:
     metrics: Metrics
     billing: Any | None = None  # core.billing.Billing when Stripe is configured
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Generations in progress in this process, by cache key (single-flight).
+    inflight: dict[str, asyncio.Future] = field(default_factory=dict)

@@ -47,8 +47,7 @@ async def checkout(request: web.Request) -> web.Response:
     services = _services(request)
     user_id = await current_user(request, required=True)
     body = await parse_json(request, CheckoutIn)
-    attempt = body.attempt or services.clock().strftime("minute-%Y%m%dT%H%M")
-    url = await billing.create_checkout(services, user_id, attempt)
+    url = await billing.create_checkout(services, user_id, body.attempt)
     return web.json_response({"url": url})
 
 

@@ -42,6 +42,8 @@ async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BO
         json.dumps(data, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise InvalidInput("The body contains invalid Unicode.") from None
+    if _has_nul(data):  # PostgreSQL cannot store U+0000 in text or jsonb
+        raise InvalidInput("The body contains a NUL character (U+0000).")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -52,6 +54,21 @@ async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BO
         first = fields[0]
         where = f"{first['loc']}: " if first["loc"] else ""
         raise InvalidInput(f"{where}{first['message']}", fields=fields) from None
+
+
+def _has_nul(data) -> bool:
+    """Whether any key or string value contains U+0000 (iterative: any nesting depth)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def bearer(request: web.Request) -> str | None:

@@ -44,11 +44,7 @@ async def run_billing(args, settings) -> int:
                                    "STRIPE_WEBHOOK_SECRET).")
     since = parse_since(args.since, datetime.now(UTC))
     async with build_services(settings) as services:
-        try:
-            report = await reconcile(services, since)
-        finally:
-            if services.billing is not None:
-                await services.billing.close()
+        report = await reconcile(services, since)
     print(f"reconciled since {since.isoformat()}: {report.events} event(s), "
           f"{report.sessions} paid session(s) — applied {report.applied}, "
           f"already applied {report.duplicate + report.unchanged}, ignored {report.ignored}, "

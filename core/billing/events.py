@@ -110,7 +110,8 @@ def invoice_subscription(invoice: dict) -> str | None:
 def action_for(event: dict) -> Action:
     """What a (verified) event asks for. Never raises on odd shapes: they become Ignore."""
     event_type = event.get("type")
-    obj = ((event.get("data") or {}).get("object")) or {}
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
     if not isinstance(obj, dict) or event_type not in HANDLED_TYPES:
         return Ignore(f"unhandled event type {event_type!r}")
     if event_type.startswith("checkout.session."):

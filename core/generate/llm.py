@@ -20,7 +20,7 @@ from core.generate.base import OnPost
 from core.generate.llm_call import Answer, ChatCaller
 from core.generate.llm_output import ProvisionalPosts, UnusableDrafts, repair
 from core.generate.llm_prompt import build_messages, estimate_tokens, post_bounds
-from core.generate.llm_stream import InvalidModelOutput, parse_posts
+from core.generate.llm_stream import InvalidModelOutput, read_drafts
 from core.generate.prompts import load_prompt
 from core.generate.resilience import OPEN, CircuitBreaker, LLMFailure, RetryPolicy
 from core.metrics import Metrics
@@ -106,9 +106,11 @@ class LLMGenerator:
             async with asyncio.timeout_at(deadline):
                 emitter = ProvisionalPosts(options, source.link, bounds.target, on_post) \
                     if on_post else None
-                answer = await self._caller.complete(messages, emitter, deadline)
+                answer = await self._caller.complete(
+                    messages, emitter, deadline, self._max_tokens(bounds.high)
+                )
                 usage = self._count_tokens(messages, answer)  # spent even if unusable
-                posts = repair(parse_posts(answer.text), options, source.link, bounds.high)
+                posts = repair(read_drafts(answer.text), options, source.link, bounds.high)
         except (TimeoutError, openai.APITimeoutError):
             self._metrics.llm_calls.labels("timeout").inc()
             raise LLMFailure("llm_timeout") from None
@@ -118,6 +120,11 @@ class LLMGenerator:
             posts=tuple(Post(p, weighted_length(p)) for p in posts), generator=self.name,
             source=source, options=options, usage=usage,
         )
+
+    def _max_tokens(self, posts: int) -> int:
+        """Room for `posts` posts of up to ~300 tokens each (CJK), within the setting's cap."""
+        cap = self._settings.llm_max_output_tokens
+        return min(cap, 100 + 300 * posts) if cap > 0 else 0
 
     def _count_tokens(self, messages: list[dict], answer: Answer) -> TokenUsage:
         """The API's `usage` when it reports one, else a cheap estimate; into the metrics."""

@@ -64,17 +64,19 @@ class ChatCaller:
         return MODES[self._mode]
 
     async def complete(
-        self, messages: list[dict], emitter: ProvisionalPosts | None, deadline: float
+        self, messages: list[dict], emitter: ProvisionalPosts | None, deadline: float,
+        max_tokens: int = 0,
     ) -> Answer:
         """The model's answer before `deadline` (event-loop time); `emitter` (streaming) gets
         each post as it completes. Raises `LLMFailure`, or `openai.APITimeoutError` (the
-        caller's overall timeout handles both kinds of timeout the same way)."""
+        caller's overall timeout handles both kinds of timeout the same way).
+        `max_tokens` (0: not sent) bounds the answer, so a rambling model stops in time."""
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             try:
                 await self._acquire(deadline)
-                return await self._with_formats(messages, emitter)
+                return await self._with_formats(messages, emitter, max_tokens)
             except openai.APITimeoutError:
                 raise
             except (openai.APIError, httpx.HTTPError) as exc:
@@ -97,10 +99,10 @@ class ChatCaller:
         except TimeoutError:
             raise LLMFailure("llm_rate_limited", "outbound rate limit") from None
 
-    async def _with_formats(self, messages: list[dict], emitter) -> Answer:
+    async def _with_formats(self, messages: list[dict], emitter, max_tokens: int) -> Answer:
         for index in range(self._mode, len(MODES)):
             try:
-                answer = await self._call(messages, MODES[index], emitter)
+                answer = await self._call(messages, MODES[index], emitter, max_tokens)
             except openai.APIStatusError as exc:
                 if index + 1 < len(MODES) and _format_refused(exc.status_code, MODES[index]):
                     self._metrics.llm_calls.labels("format_refused").inc()
@@ -111,8 +113,10 @@ class ChatCaller:
             return answer
         raise AssertionError("unreachable: the last mode re-raises")
 
-    async def _call(self, messages: list[dict], mode: str, emitter) -> Answer:
+    async def _call(self, messages: list[dict], mode: str, emitter, max_tokens: int) -> Answer:
         kwargs: dict = {"model": self._model, "messages": messages}
+        if max_tokens > 0:
+            kwargs["max_tokens"] = max_tokens
         if mode == "json_schema":
             kwargs["response_format"] = {"type": "json_schema", "json_schema": _SCHEMA}
         elif mode == "json_object_schema":

@@ -9,6 +9,7 @@ chunk boundaries inside escapes (`\\n`, `\\u00e9`) or between the halves of a su
 after the top-level object closes (trailing prose) is ignored.
 
 `parse_posts(text)` is the tolerant whole-answer parser; it raises `InvalidModelOutput`.
+`read_drafts(text)` also accepts an answer cut off mid-JSON, keeping its complete posts.
 """
 
 from __future__ import annotations
@@ -92,6 +93,18 @@ class PostStreamParser:
             return (kinds[0] == ("obj", "posts") and kinds[1][0] == "arr"
                     and kinds[2] == ("obj", "text"))
         return False
+
+
+def read_drafts(text: str) -> list[str]:
+    """`parse_posts`, or else the posts that were complete in a cut-off answer (the model hit
+    its token limit mid-JSON): those strings closed, so they are whole posts."""
+    try:
+        return parse_posts(text)
+    except InvalidModelOutput:
+        salvaged = PostStreamParser().feed(text)
+        if salvaged:
+            return salvaged
+        raise
 
 
 def parse_posts(text: str) -> list[str]:

@@ -19,6 +19,10 @@ from core.models import ApiToken, Post, Thread, User
 class BillingTx(Protocol):
     """Operations inside one database transaction, for exactly-once webhook handling."""
 
+    async def lock_account(self, user_id: str) -> None:
+        """Serialise billing changes of one account until this transaction ends (so two
+        concurrent purchases cannot both extend premium from the same expiry)."""
+
     async def mark_event_processed(self, event_id: str, event_type: str) -> bool:
         """Record the event id; False when it was already recorded (a replay: do nothing)."""
 

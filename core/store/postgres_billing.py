@@ -18,6 +18,9 @@ class PostgresBillingTx:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._db = conn
 
+    async def lock_account(self, user_id: str) -> None:
+        await self._db.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", user_id)
+
     async def mark_event_processed(self, event_id: str, event_type: str) -> bool:
         return 1 == affected(await self._db.execute(
             "INSERT INTO processed_events (event_id, event_type, processed_at) "

@@ -22,6 +22,9 @@ class SqliteBillingTx:
             row = await cur.fetchone()
         return row[0] if row else None
 
+    async def lock_account(self, user_id: str) -> None:
+        """Nothing to do: the transaction began IMMEDIATE and holds the database's write lock."""
+
     async def mark_event_processed(self, event_id: str, event_type: str) -> bool:
         return 1 == await self._change(
             "INSERT INTO processed_events (event_id, event_type, processed_at) VALUES (?, ?, ?) "

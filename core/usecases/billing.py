@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from core.billing import events as ev
 from core.errors import BillingError, BillingNotConfigured, NotFound
@@ -22,8 +22,6 @@ from core.services import Services
 log = logging.getLogger("threadr.billing")
 
 APPLIED, DUPLICATE, UNCHANGED, IGNORED = "applied", "duplicate", "unchanged", "ignored"
-LOCK_SOURCE = "account_lock"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -67,9 +65,13 @@ async def _account(services: Services, user_id: str):
     return user
 
 
-async def create_checkout(services: Services, user_id: str, attempt_key: str) -> str:
+async def create_checkout(
+    services: Services, user_id: str, attempt_key: str | None = None
+) -> str:
     """The Checkout URL for this account. The same `attempt_key` (a double click) gives the
-    same session. Raises `BillingNotConfigured`, `NotFound` or `BillingError`."""
+    same session; without one, attempts within the same minute share a session.
+    Raises `BillingNotConfigured`, `NotFound` or `BillingError`."""
+    attempt_key = attempt_key or services.clock().strftime("minute-%Y%m%dT%H%M")
     billing = _billing(services)
     user = await _account(services, user_id)
     return await billing.create_checkout(user.id, user.email, attempt_key)
@@ -135,22 +137,9 @@ async def _intent(billing, payment_ref: str) -> dict:
     return await billing.payment_intent(payment_ref)
 
 
-async def _lock_account(tx, user_id: str) -> None:
-    """Serialise purchases of one account across processes until this transaction ends.
-
-    A purchase reads the current expiry and writes a grant after it; two concurrent
-    purchases must not both extend from the same expiry. `BillingTx` has no lock, so a
-    never-live grant row (ending at the epoch) keyed by the account serves as one: the
-    insert waits on the unique key, the update takes the row lock.
-    """
-    ref = f"lock:{user_id}"
-    await tx.add_premium_grant(user_id, LOCK_SOURCE, ref, EPOCH, EPOCH)
-    await tx.set_premium_grant_until(ref, EPOCH)
-
-
 async def _apply(tx, effect, now: datetime, days: int) -> str:
     if isinstance(effect, _Grant):
-        await _lock_account(tx, effect.user_id)
+        await tx.lock_account(effect.user_id)
         starts, until = ev.purchase_window(await tx.premium_until(effect.user_id, now), now, days)
         added = await tx.add_premium_grant(effect.user_id, ev.PURCHASE_SOURCE,
                                            effect.payment_ref, starts, until)

@@ -120,7 +120,7 @@ async def _cached_or_generate(
 
 
 async def _single_flight(services, key, article, options, on_post) -> Thread:
-    inflight: dict[str, asyncio.Future] = services.__dict__.setdefault("_inflight", {})
+    inflight = services.inflight
     if key in inflight:  # same process: share the computation in progress
         thread = await asyncio.shield(inflight[key])
         return _as_cached(thread)

@@ -8,6 +8,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,7 +157,7 @@ def stack(playwright, tmp_path_factory):
 def article(stack):
     """An open article tab and its tab id (as the extension sees it)."""
     page = stack["ctx"].new_page()
-    page.goto(stack["site"].url("/article"))
+    page.goto(stack["site"].url(f"/article?tab={uuid.uuid4().hex}"))  # one tab per URL
     tab_id = stack["sw"].evaluate(
         "async (url) => (await chrome.tabs.query({url})).map((t) => t.id).pop()", page.url)
     yield page, tab_id
@@ -259,8 +260,8 @@ def test_sign_in_shows_usage_and_sign_out_revokes_the_token(stack):
     popup.fill("#password", password)
     popup.click("#signin-submit")
     popup.wait_for_selector(f"#who:has-text('{email}')")
-    popup.wait_for_selector("#usage:has-text('Free plan')")
-    assert "not signed in" not in popup.inner_text("#usage")
+    popup.wait_for_function("""() => { const u = document.getElementById('usage').textContent;
+        return u.includes('Free plan') && !u.includes('not signed in'); }""")
     token = stack["sw"].evaluate("async () => (await chrome.storage.local.get('token')).token")
     assert token.startswith("thr_")
     assert http("GET", f"{stack['api']}/api/v1/me", token=token)[0] == 200

@@ -23,6 +23,10 @@ from core.models import Caller, Numbering, ThreadOptions, ThreadRequest
 
 pytestmark = pytest.mark.llm
 
+# One thread, not two: llama.cpp's workers spin-wait, and on a busy 2-core machine two of them
+# collapsed to 1.7 tokens/s where one thread made 31 tokens/s (load average 7, SmolLM2-135M).
+N_THREADS = 1
+
 REASONS = {"llm_timeout", "llm_rate_limited", "llm_unavailable", "llm_invalid_output",
            "circuit_open", "llm_error"}
 TEXT = "\n\n".join([
@@ -63,7 +67,7 @@ def llama_server(tmp_path):
     log = (tmp_path / "llama.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(N_THREADS)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
@@ -95,7 +99,7 @@ async def test_a_real_local_model_makes_a_thread_that_obeys_the_rules(llama_serv
 
     config = settings.with_(generator="llm", openai_base_url=llama_server,
                             openai_model="smollm2", llm_timeout=120.0,
-                            llm_max_input_tokens=1500)
+                            llm_max_input_tokens=1500, llm_max_output_tokens=400)
     streamed: dict[int, str] = {}
 
     async def on_post(i: int, text: str) -> None:

@@ -84,6 +84,20 @@ async def test_the_prompt_carries_options_metadata_and_asks_for_json(make, llm):
     assert call["model"] == "stand-in"
 
 
+async def test_the_answer_length_is_bounded_by_the_post_count_and_the_setting(make, llm):
+    await make().generate(ARTICLE, ThreadOptions(max_posts=5))
+    await make(llm_max_output_tokens=800).generate(ARTICLE, ThreadOptions(max_posts=5))
+    await make(llm_max_output_tokens=0).generate(ARTICLE, ThreadOptions(max_posts=5))
+    assert [c.get("max_tokens") for c in llm.calls] == [1600, 800, None]
+
+
+async def test_an_answer_cut_off_mid_json_keeps_its_complete_posts(make, llm):
+    llm.default = Reply(content='{"posts": ["Alpha post.", "Beta post.", "Gamma po')
+    thread = await make().generate(ARTICLE, ThreadOptions())
+    assert thread.generator == "llm"
+    assert bodies(thread) == ["Alpha post.", "Beta post."]
+
+
 async def test_a_long_article_is_trimmed_to_the_input_budget(make, llm):
     await make(llm_max_input_tokens=600).generate(ARTICLE.__class__(
         text="word " * 20_000, title="Long"), ThreadOptions())

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.generate.llm_stream import InvalidModelOutput, PostStreamParser, parse_posts
+from core.generate.llm_stream import (
+    InvalidModelOutput,
+    PostStreamParser,
+    parse_posts,
+    read_drafts,
+)
 
 
 def feed_in_chunks(text: str, sizes: list[int]) -> list[str]:
@@ -77,3 +82,12 @@ def test_whole_answers_in_common_shapes_are_parsed(answer):
 def test_answers_without_a_list_of_posts_are_invalid(answer):
     with pytest.raises(InvalidModelOutput):
         parse_posts(answer)
+
+
+def test_a_cut_off_answer_keeps_only_its_complete_posts():
+    assert read_drafts('```json\n{"posts": ["a", "b", "c is cut') == ["a", "b"]
+
+
+def test_a_cut_off_answer_without_a_complete_post_is_invalid():
+    with pytest.raises(InvalidModelOutput):
+        read_drafts('{"posts": ["a is cut')

@@ -5,36 +5,53 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import uuid
 
 import aiohttp
 import asyncpg
 import pytest
 
-from tests.scale.conftest import article, post_thread, spawn
+from tests.scale.processes import ThreadedStandIn, article, post_thread, spawn_many, stop_all
 from tests.standins.stripe_api import StripeApi
 
 PARALLEL, QUOTA = 40, 3
 
 
-@pytest.fixture
-async def stripe():
-    async with StripeApi() as api:
-        yield api
+@pytest.fixture(scope="module")
+def stripe():
+    running = ThreadedStandIn(StripeApi())
+    yield running
+    running.close()
 
 
-@pytest.fixture
-async def pair(tmp_path, pg_database_url, redis_url, redis_prefix, stripe):
-    """Servers A and B: the same database, Redis prefix, secrets and Stripe stand-in."""
-    env = dict(DATABASE_URL=pg_database_url, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix,
-               FREE_DAILY_QUOTA=str(QUOTA), BURST_PER_MINUTE="100000",
-               STRIPE_SECRET_KEY=stripe.secret_key, STRIPE_WEBHOOK_SECRET=stripe.webhook_secret,
-               STRIPE_API_BASE=stripe.base_url)
-    a = await asyncio.to_thread(spawn, tmp_path, "a", **env)
-    b = await asyncio.to_thread(spawn, tmp_path, "b", **env)
+@pytest.fixture(scope="module")
+def redis_module_prefix(redis_url):
+    import redis
+
+    prefix = f"threadr_scale_{uuid.uuid4().hex}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
     try:
-        yield a.base_url, b.base_url
+        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
     finally:
-        await asyncio.gather(asyncio.to_thread(a.stop), asyncio.to_thread(b.stop))
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, pg_module_database_url, redis_url, redis_module_prefix, stripe):
+    """Servers A and B: the same database, Redis prefix, secrets and Stripe stand-in. Each
+    test uses its own identities (anonymous, or its own account), so they share the pair."""
+    api = stripe.standin
+    started = spawn_many(
+        tmp_path_factory.mktemp("scale"), ["a", "b"], DATABASE_URL=pg_module_database_url,
+        REDIS_URL=redis_url, REDIS_PREFIX=redis_module_prefix, FREE_DAILY_QUOTA=str(QUOTA),
+        BURST_PER_MINUTE="100000", STRIPE_SECRET_KEY=api.secret_key,
+        STRIPE_WEBHOOK_SECRET=api.webhook_secret, STRIPE_API_BASE=api.base_url)
+    yield [server.base_url for server in started]
+    stop_all(started)
 
 
 async def _register(session, base_url: str, email: str) -> dict:
@@ -85,7 +102,7 @@ async def _grants(database_url: str) -> list[tuple]:
 
 
 async def test_one_stripe_event_hitting_both_processes_at_once_applies_once(
-        pair, stripe, pg_database_url):
+        pair, stripe, pg_module_database_url):
     a, b = pair
     async with aiohttp.ClientSession() as session:
         headers = await _register(session, a, "buyer@example.com")
@@ -93,13 +110,15 @@ async def test_one_stripe_event_hitting_both_processes_at_once_applies_once(
                                 headers=headers) as response:
             assert response.status == 200, await response.text()
             session_id = (await response.json())["url"].rsplit("/", 1)[1]
-        event = stripe.complete_session(session_id)
+        event = stripe.call(stripe.standin.complete_session, session_id)
+        payload, signature = stripe.standin.signed(event)
         deliveries = await asyncio.gather(*(
-            stripe.deliver(event, f"{url}/api/v1/stripe/webhook") for url in (a, b) * 5))
+            _deliver(session, f"{url}/api/v1/stripe/webhook", payload, signature)
+            for url in (a, b) * 5))
         assert [status for status, _ in deliveries] == [200] * 10, deliveries
         outcomes = sorted(_outcome(body) for _, body in deliveries)
         assert outcomes == ["applied"] + ["duplicate"] * 9
-        grants, processed = await _grants(pg_database_url)
+        grants, processed = await _grants(pg_module_database_url)
         assert len(grants) == 1 and processed == 1
         async with session.get(f"{a}/api/v1/usage", headers=headers) as response:
             usage = await response.json()
@@ -108,7 +127,11 @@ async def test_one_stripe_event_hitting_both_processes_at_once_applies_once(
         assert dt.timedelta(days=29) < until - dt.datetime.now(dt.UTC) <= dt.timedelta(days=30)
 
 
-def _outcome(body: str) -> str:
-    import json
+async def _deliver(session, url: str, payload: bytes, signature: str) -> tuple[int, str]:
+    headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
+    async with session.post(url, data=payload, headers=headers) as response:
+        return response.status, await response.text()
 
+
+def _outcome(body: str) -> str:
     return json.loads(body)["outcome"]
