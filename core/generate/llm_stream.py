@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import re
 
+# strict=False: models often put raw newlines or tabs inside JSON strings.
+_DECODER = json.JSONDecoder(strict=False)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 
 
@@ -76,7 +78,7 @@ class PostStreamParser:
     def _close_string(self, out: list[str]) -> None:
         top = self._stack[-1]
         try:
-            value = json.loads('"' + "".join(self._raw) + '"')
+            value = _DECODER.decode('"' + "".join(self._raw) + '"')
         except ValueError:
             value = None
         if top[0] == "obj" and top[2]:
@@ -128,7 +130,7 @@ def _candidates(text: str):
 
 def _posts_from(candidate: str) -> list[str] | None:
     try:
-        value, _ = json.JSONDecoder().raw_decode(candidate.strip())
+        value, _ = _DECODER.raw_decode(candidate.strip())
     except ValueError:
         return None
     if isinstance(value, dict):

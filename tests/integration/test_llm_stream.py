@@ -91,3 +91,9 @@ def test_a_cut_off_answer_keeps_only_its_complete_posts():
 def test_a_cut_off_answer_without_a_complete_post_is_invalid():
     with pytest.raises(InvalidModelOutput):
         read_drafts('{"posts": ["a is cut')
+
+
+def test_raw_newlines_inside_strings_are_tolerated():
+    answer = '{"posts": ["line one\nline two", "b"]}'.replace("\\n", "\n")
+    assert parse_posts(answer) == ["line one\nline two", "b"]
+    assert feed_in_chunks(answer, [5] * 10) == ["line one\nline two", "b"]

@@ -13,12 +13,17 @@ retrieve (`expand[]=latest_charge`), customers list, billing portal sessions. Ho
 `Idempotency-Key` (same key + same body → the same answer; another body → 400). Test hooks
 change state the way a payment, refund, dispute or subscription change would, and return the
 event Stripe would send for it (also listed by `GET /v1/events`).
+
+`StripeApi(checkout_pages=True)` also serves the session's `url` (`GET /pay/{id}`) as a tiny
+hosted-Checkout page for a browser: the session id, the amount, and a link back to its
+`success_url` (`{CHECKOUT_SESSION_ID}` filled in, as Stripe does).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import re
@@ -65,8 +70,10 @@ def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
 
 
 class StripeApi:
-    def __init__(self, secret_key: str = "sk_test_standin", webhook_secret: str = "whsec_test"):
+    def __init__(self, secret_key: str = "sk_test_standin", webhook_secret: str = "whsec_test",
+                 *, checkout_pages: bool = False):
         self.secret_key, self.webhook_secret = secret_key, webhook_secret
+        self.checkout_pages = checkout_pages
         self.objects: dict[str, dict] = {}
         self.events: list[dict] = []  # oldest first
         self.calls: list[tuple[str, str]] = []
@@ -83,6 +90,8 @@ class StripeApi:
     async def __aenter__(self) -> StripeApi:
         app = web.Application()
         app.router.add_route("*", "/v1/{path:.*}", self._handle)
+        if self.checkout_pages:
+            app.router.add_get("/pay/{session_id}", self._checkout_page)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -97,6 +106,22 @@ class StripeApi:
         return f"{prefix}_{next(self._ids):06d}{self._run}"
 
     # --- HTTP ---
+    async def _checkout_page(self, request: web.Request) -> web.Response:
+        """The hosted Checkout page a browser lands on (only with `checkout_pages=True`)."""
+        sid = request.match_info["session_id"]
+        session = self.objects.get(sid)
+        if session is None or session["object"] != "checkout.session":
+            return web.Response(status=404, text="No such checkout session.")
+        self.calls.append(("GET", f"pay/{sid}"))
+        items = session["line_items_requested"] or [{}]
+        cents = int((items[0].get("price_data") or {}).get("unit_amount") or 499)
+        back = (session.get("success_url") or "").replace("{CHECKOUT_SESSION_ID}", sid)
+        body = (f"<!doctype html><title>Stand-in Checkout</title><h1>Stand-in Checkout</h1>"
+                f"<p id='session'>{html.escape(sid)}</p><p id='amount'>${cents / 100:.2f}</p>"
+                f"<p id='state'>{html.escape(session['status'])}</p>"
+                f"<a id='return' href='{html.escape(back, quote=True)}'>Return to the shop</a>")
+        return web.Response(text=body, content_type="text/html")
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
             return _error(401, "Invalid API Key provided.", "authentication_error")

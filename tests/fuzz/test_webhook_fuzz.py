@@ -1,0 +1,129 @@
+"""Hypothesis against the live Stripe webhook endpoint (`threadr serve` on PostgreSQL, billing
+aimed at the Stripe stand-in): correctly *signed* events of every odd shape, and unsigned
+garbage. Never a 500; every refusal writes nothing; a processed event is recorded once.
+
+(Mutated signatures are fuzzed at the use-case level in
+`tests/integration/test_billing_signatures.py`; the URL parser in
+`tests/unit/test_netguard_fuzz.py`. This adds the HTTP door and signed-but-strange events.)
+Examples: `THREADR_FUZZ_WEBHOOKS` (default 300 per test; `scripts/fuzz-nightly`: 3,000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import urllib.error
+import urllib.request
+
+import asyncpg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.billing.events import HANDLED_TYPES
+from tests.scale.processes import ThreadedStandIn, spawn
+from tests.standins.stripe_api import StripeApi, sign
+
+pytestmark = pytest.mark.slow
+EXAMPLES = int(os.environ.get("THREADR_FUZZ_WEBHOOKS", "300"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))
+ALLOWED = {200, 400, 413, 415, 502, 503}
+_answers: dict[str, int] = {}  # event id → status of its last delivery
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, pg_module_database_url):
+    stripe = ThreadedStandIn(StripeApi())
+    api = stripe.standin
+    server = spawn(tmp_path_factory.mktemp("webhook-fuzz"), "webhook-fuzz",
+                   DATABASE_URL=pg_module_database_url, STRIPE_SECRET_KEY=api.secret_key,
+                   STRIPE_WEBHOOK_SECRET=api.webhook_secret, STRIPE_API_BASE=api.base_url)
+    try:
+        yield server.base_url + "/api/v1/stripe/webhook", api.webhook_secret
+    finally:
+        server.stop()
+        stripe.close()
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+ids = st.text(st.sampled_from("abcdefXYZ0123_"), min_size=0, max_size=12)
+refs = st.one_of(st.none(), st.integers(), ids, st.builds("pi_{}".format, ids),
+                 st.builds("cs_{}".format, ids), st.builds("ch_{}".format, ids),
+                 st.builds("sub_{}".format, ids), st.dictionaries(st.just("id"), ids))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                    st.text(max_size=20))
+odd = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8)
+stripe_object = st.fixed_dictionaries({}, optional={
+    "id": refs, "object": st.sampled_from(["checkout.session", "charge", "invoice", "x"]),
+    "mode": st.sampled_from(["payment", "subscription", "setup", ""]),
+    "payment_status": st.sampled_from(["paid", "unpaid", "no_payment_required", ""]),
+    "payment_intent": refs, "client_reference_id": refs, "charge": refs,
+    "subscription": refs, "metadata": st.one_of(odd, st.fixed_dictionaries({"user_id": refs})),
+    "status": st.sampled_from(["active", "canceled", "trialing", "?"]),
+    "current_period_end": st.one_of(st.integers(-2**40, 2**40), scalars),
+    "lines": odd, "extra": odd,
+})
+signed_events = st.fixed_dictionaries({
+    "id": st.builds("evt_{}".format, ids),
+    "type": st.one_of(st.sampled_from(HANDLED_TYPES), st.text(max_size=30)),
+    "data": st.one_of(st.fixed_dictionaries({"object": stripe_object}), odd),
+}, optional={"object": st.just("event"), "created": scalars, "livemode": scalars})
+
+
+@FUZZ
+@given(event=signed_events)
+def test_a_signed_event_of_any_shape_never_breaks_the_endpoint(live, event):
+    url, secret = live
+    body = json.dumps(event).encode()
+    status, answer = _post(url, body, {"Stripe-Signature": sign(body, secret),
+                                       "Content-Type": "application/json"})
+    assert status in ALLOWED, (status, answer)
+    if status == 200:
+        assert answer["outcome"] in ("applied", "duplicate", "unchanged", "ignored")
+    else:
+        assert set(answer["error"]) >= {"code", "message"}
+    if status == 200 or event["id"] not in _answers:
+        _answers[event["id"]] = status
+
+
+headers = st.fixed_dictionaries({}, optional={
+    "Stripe-Signature": st.one_of(st.text(st.characters(min_codepoint=32, max_codepoint=126),
+                                          max_size=120),
+                                  st.builds("t={},v1={}".format, st.integers(), ids)),
+    "Content-Type": st.sampled_from(["application/json", "text/plain", "", "x/y"]),
+})
+
+
+@FUZZ
+@given(body=st.one_of(st.binary(max_size=300), odd.map(lambda v: json.dumps(v).encode())),
+       headers=headers)
+def test_an_unsigned_body_is_refused_with_400_and_writes_nothing(live, body, headers):
+    url, _ = live
+    status, answer = _post(url, body, headers)
+    assert status == 400 and answer["error"]["code"] == "invalid_webhook"
+
+
+def test_only_events_answered_200_were_recorded(pg_module_database_url):
+    async def recorded() -> set[str]:
+        conn = await asyncpg.connect(pg_module_database_url, timeout=10)
+        try:
+            return {r[0] for r in await conn.fetch("SELECT event_id FROM processed_events")}
+        finally:
+            await conn.close()
+
+    accepted = {event_id for event_id, status in _answers.items() if status == 200}
+    print(f"webhook fuzz: {len(_answers)} event ids, {len(accepted)} answered 200")
+    assert len(_answers) >= 20
+    assert asyncio.run(recorded()) == accepted
