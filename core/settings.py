@@ -100,7 +100,6 @@ class Settings:
     llm_breaker_failures: int = 5
     llm_breaker_cooldown: float = 30.0
     llm_max_input_tokens: int = 6000
-    llm_max_output_tokens: int = 4000  # cap on `max_tokens` per call; 0: never send max_tokens
     # --- billing ---
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_webhook_secret: SecretStr = SecretStr("")

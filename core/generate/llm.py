@@ -29,6 +29,7 @@ from core.settings import Settings
 from core.text import weighted_length
 
 PROMPT = ("thread", 1)
+_MAX_OUTPUT_TOKENS = 8000
 
 
 class LLMGenerator:
@@ -51,6 +52,7 @@ class LLMGenerator:
             self._client, settings.openai_model, metrics,
             limiter=AsyncLimiter(max(1, settings.llm_rate_per_minute), 60),
             retry=retry or RetryPolicy(max_retries=settings.llm_max_retries), sleep=sleep,
+            compatible_server=bool(settings.openai_base_url),
         )
         self._prompt = load_prompt(*PROMPT)
         self._breaker = CircuitBreaker(
@@ -122,9 +124,8 @@ class LLMGenerator:
         )
 
     def _max_tokens(self, posts: int) -> int:
-        """Room for `posts` posts of up to ~300 tokens each (CJK), within the setting's cap."""
-        cap = self._settings.llm_max_output_tokens
-        return min(cap, 100 + 300 * posts) if cap > 0 else 0
+        """Room for `posts` posts of up to ~300 tokens each (CJK), so a rambling model stops."""
+        return min(_MAX_OUTPUT_TOKENS, 100 + 300 * posts)
 
     def _count_tokens(self, messages: list[dict], answer: Answer) -> TokenUsage:
         """The API's `usage` when it reports one, else a cheap estimate; into the metrics."""

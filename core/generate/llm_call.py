@@ -1,12 +1,13 @@
 """Calling the chat API: rate limit, retries within the time budget, response formats, stream.
 
-`ChatCaller.complete(messages, emitter)` makes the upstream call(s) for one generation and
-returns the raw answer text with token usage, or raises `LLMFailure(reason)`.
-Response format: `json_schema` (strict) first; a server that refuses it (400/422/500) is
-asked for `json_object` with a `schema` (the llama.cpp servers' grammar-constrained form),
-then for plain `json_object`, then (400/422 only) for plain text read tolerantly. The mode
-that worked is remembered for the life of the caller (one per process). Retries: 5xx, 408/409/429 and
-connection errors, honouring `Retry-After`, bounded by `max_retries` and the deadline.
+`ChatCaller.complete(messages, emitter, deadline, max_tokens)` makes the upstream call(s)
+for one generation and returns the raw answer text with token usage, or raises
+`LLMFailure(reason)`. Response format: `json_schema` (strict) first; a server that refuses
+it (400/422/500) is asked for `json_object` with a `schema` (the llama.cpp servers'
+grammar-constrained form), then for plain `json_object`, then (400/422 only) for plain text
+read tolerantly. The mode that worked is remembered for the life of the caller (one per
+process). Retries: 5xx, 408/409/429 and connection errors, honouring `Retry-After`, bounded
+by `max_retries` and the deadline.
 """
 
 from __future__ import annotations
@@ -54,10 +55,14 @@ class ChatCaller:
     def __init__(
         self, client: openai.AsyncOpenAI, model: str, metrics: Metrics, *,
         limiter: AsyncLimiter, retry: RetryPolicy, sleep: Callable[[float], Awaitable[None]],
+        compatible_server: bool = True,
     ) -> None:
         self._client, self._model, self._metrics = client, model, metrics
         self._limiter, self._retry, self._sleep = limiter, retry, sleep
         self._mode = 0  # index into MODES of the response format known to work
+        # OpenAI itself wants max_completion_tokens (its reasoning models refuse max_tokens);
+        # compatible servers (llama.cpp, vLLM, Ollama) all know max_tokens.
+        self._max_tokens_param = "max_tokens" if compatible_server else "max_completion_tokens"
 
     @property
     def mode(self) -> str:
@@ -116,7 +121,7 @@ class ChatCaller:
     async def _call(self, messages: list[dict], mode: str, emitter, max_tokens: int) -> Answer:
         kwargs: dict = {"model": self._model, "messages": messages}
         if max_tokens > 0:
-            kwargs["max_tokens"] = max_tokens
+            kwargs[self._max_tokens_param] = max_tokens
         if mode == "json_schema":
             kwargs["response_format"] = {"type": "json_schema", "json_schema": _SCHEMA}
         elif mode == "json_object_schema":

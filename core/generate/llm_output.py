@@ -31,20 +31,32 @@ class UnusableDrafts(ValueError):
 
 
 def repair(drafts: list[str], options: ThreadOptions, link: str | None, high: int) -> list[str]:
-    """Final post texts: finalized, merged down to at most `high` posts when the model overshot."""
-    posts = finalize_posts(drafts, options, link)
-    if len(posts) > high:
-        # Bodies cut with the numbering width reserved, then unnumbered for merging.
-        split = finalize_posts(drafts, options.with_(link=LinkPolicy.NONE), None)
-        bodies = _merge_adjacent([strip_numbering(p) for p in split], high, options, link)
-        posts = finalize_posts(bodies, options, link)
-        if len(posts) > high:  # the points are too long to pair up: let the packer decide
-            posts = pack_units([bodies], options, link, max_posts=high)
+    """Final post texts, at most `high` of them when it can be done without cutting a post:
+    adjacent points are merged first; if the model wrote more than fits, its last body
+    points are dropped whole (hook and closing kept). Nothing is truncated."""
+    drafts = list(drafts)
+    posts, bodies = _fit(drafts, options, link, high)
+    while len(posts) > high and len(drafts) > 2:
+        del drafts[-2]
+        posts, bodies = _fit(drafts, options, link, high)
+    if len(posts) > high:  # one or two drafts too long for `high` posts: let the packer try
+        posts = pack_units([bodies], options, link, max_posts=high)
     if not posts:
         raise UnusableDrafts("no post survived validation")
     if any(weighted_length(p) > MAX_POST_LENGTH for p in posts):
         raise UnusableDrafts("a post is over the limit after repair")
     return posts
+
+
+def _fit(drafts: list[str], options: ThreadOptions, link: str | None, high: int):
+    """(posts, their unnumbered bodies): finalized, adjacent ones merged when over `high`."""
+    posts = finalize_posts(drafts, options, link)
+    if len(posts) <= high:
+        return posts, drafts
+    # Bodies cut with the numbering width reserved, then unnumbered for merging.
+    split = finalize_posts(drafts, options.with_(link=LinkPolicy.NONE), None)
+    bodies = _merge_adjacent([strip_numbering(p) for p in split], high, options, link)
+    return finalize_posts(bodies, options, link), bodies
 
 
 def _merge_adjacent(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import openai
 import pytest
 
 from core.generate.llm import LLMGenerator
@@ -84,11 +85,19 @@ async def test_the_prompt_carries_options_metadata_and_asks_for_json(make, llm):
     assert call["model"] == "stand-in"
 
 
-async def test_the_answer_length_is_bounded_by_the_post_count_and_the_setting(make, llm):
+async def test_the_answer_length_is_bounded_by_the_post_count(make, llm):
     await make().generate(ARTICLE, ThreadOptions(max_posts=5))
-    await make(llm_max_output_tokens=800).generate(ARTICLE, ThreadOptions(max_posts=5))
-    await make(llm_max_output_tokens=0).generate(ARTICLE, ThreadOptions(max_posts=5))
-    assert [c.get("max_tokens") for c in llm.calls] == [1600, 800, None]
+    await make().generate(ARTICLE, ThreadOptions(max_posts=12))
+    assert [c.get("max_tokens") for c in llm.calls] == [1600, 3700]
+
+
+async def test_openai_itself_is_sent_max_completion_tokens(settings, llm, metrics):
+    client = openai.AsyncOpenAI(base_url=llm.base_url, api_key="sk-test", max_retries=0)
+    config = llm_settings(settings, "")  # no OPENAI_BASE_URL: the official API
+    generator = LLMGenerator(config, metrics, client=client)
+    await generator.generate(ARTICLE, ThreadOptions(max_posts=5))
+    await client.close()
+    assert llm.calls[0]["max_completion_tokens"] == 1600 and "max_tokens" not in llm.calls[0]
 
 
 async def test_an_answer_cut_off_mid_json_keeps_its_complete_posts(make, llm):
@@ -145,6 +154,17 @@ async def test_a_re_split_that_overshoots_merges_neighbours_and_keeps_the_hook_a
     assert len(thread.posts) == 3
     assert thread.posts[0].text == "Hook post. 1/3"
     assert bodies(thread)[2].endswith("\n\nClosing post.")
+
+
+async def test_a_model_that_writes_too_much_loses_its_last_points_never_a_cut_post(make, llm):
+    points = [f"Point {w}: " + " ".join(f"{w}{i}" for i in range(40)) for w in "abcdef"]
+    llm.default = Reply(posts=["Hook post.", *points, "Closing post."])
+    thread = await make().generate(ARTICLE, ThreadOptions(max_posts=3))
+    assert len(thread.posts) == 3
+    texts = bodies(thread)
+    assert texts[0].startswith("Hook post.") and texts[-1].endswith("Closing post.")
+    joined = "\n\n".join(texts)
+    assert [p in joined for p in points] == [True, True, True, False, False, False]
 
 
 @pytest.mark.parametrize("content", [
