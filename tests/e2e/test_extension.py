@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core.extension_build import build_extension
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, free_port, start_server, stop_server
@@ -260,8 +261,8 @@ def test_sign_in_shows_usage_and_sign_out_revokes_the_token(stack):
     popup.fill("#password", password)
     popup.click("#signin-submit")
     popup.wait_for_selector(f"#who:has-text('{email}')")
-    popup.wait_for_function("""() => { const u = document.getElementById('usage').textContent;
-        return u.includes('Free plan') && !u.includes('not signed in'); }""")
+    expect(popup.locator("#usage")).to_contain_text("Free plan")
+    expect(popup.locator("#usage")).not_to_contain_text("not signed in")
     token = stack["sw"].evaluate("async () => (await chrome.storage.local.get('token')).token")
     assert token.startswith("thr_")
     assert http("GET", f"{stack['api']}/api/v1/me", token=token)[0] == 200
@@ -348,7 +349,7 @@ def test_the_options_page_saves_the_server_and_the_default_options(stack):
     sw.evaluate("() => chrome.storage.local.set({token: 'thr_old', tokenId: 't1', email: 'a@b.c'})")
     page = stack["ctx"].new_page()
     page.goto(f"chrome-extension://{stack['id']}/options.html")
-    page.wait_for_function("document.getElementById('server').value !== ''")
+    expect(page.locator("#server")).not_to_have_value("")
     assert page.input_value("#server") == stack["api"]
     page.fill("#server", "ftp://nowhere")
     page.click("#save")

@@ -79,7 +79,7 @@ def test_a_registered_persons_thread_is_in_history_after_a_reload(page):
 
 def test_the_upgrade_button_is_hidden_when_billing_is_off(page):
     page.goto("/")
-    page.wait_for_function("document.querySelector('#usage').textContent.length > 0")
+    page.wait_for_selector("#usage:not(:empty)")
     assert page.locator("#upgrade").is_hidden()
 
 

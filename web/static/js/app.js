@@ -20,7 +20,7 @@ function showError(err) {
     const link = document.createElement('a');
     link.href = err.details.upgrade_url || '#';
     link.textContent = 'Upgrade to premium';
-    link.addEventListener('click', (e) => { if (!err.details.upgrade_url) { e.preventDefault(); upgrade(); } });
+    link.addEventListener('click', (e) => { e.preventDefault(); upgrade(); }); // upgrade_url is this page
     box.append(' ', link);
   }
   box.hidden = false;
@@ -230,6 +230,11 @@ async function start() {
   renderAccount();
   refreshUsage();
   loadHistory(true);
+  if (window.location.hash === '#upgrade' && state.config.billing) {
+    // The quota errors' upgrade_url (web, bots) lands here: start the upgrade, once.
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    upgrade();
+  }
 }
 
 start();
