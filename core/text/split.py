@@ -13,7 +13,8 @@ from core.text import boundaries as b
 from core.text.length import normalize
 
 # a better boundary is used when it fills at least this share of the post
-MIN_FILL = {b.PARAGRAPH: 0.5, b.LINE: 0.5, b.SENTENCE: 0.5, b.CLAUSE: 0.6}
+# (a third: a one-sentence post reads better than a sentence broken mid-way)
+MIN_FILL = {b.PARAGRAPH: 0.33, b.LINE: 0.33, b.SENTENCE: 0.33, b.CLAUSE: 0.5}
 LEVELS = (b.PARAGRAPH, b.LINE, b.SENTENCE, b.CLAUSE, b.WORD, b.CHAR)
 
 Fits = Callable[[int, str], bool]  # (post index, body) -> does the finished post fit?

@@ -161,3 +161,16 @@ def test_numbered_posts_with_a_link_fit_and_unwrap_to_the_input(text, options, l
         if link in bodies:  # the link got a post of its own
             bodies.remove(link)
     cuts_of(normalize(text), [b for b in bodies if b])
+
+
+def test_a_short_first_sentence_is_kept_whole_rather_than_breaking_the_second():
+    from core.models import Numbering, ThreadOptions
+    from core.text import split_into_posts
+
+    first = ("In all the time we have lived here and all the trips we made to Boulder, one place "
+             "we had not yet visited was the Flatirons.")
+    second = ("We always have a baby carrier in the car, so for our hike we only had to stop at a "
+              "shop for some easy to carry bottled water and healthy snack bars, then drive on "
+              "to the trailhead, park the car and start walking up the hill.")
+    posts = split_into_posts(f"{first} {second}", ThreadOptions(numbering=Numbering.NONE))
+    assert posts == [first, second]
