@@ -79,9 +79,17 @@ def object_id(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def session_user(session: dict) -> str | None:
-    metadata = session.get("metadata") or {}
-    return session.get("client_reference_id") or metadata.get("user_id") or None
+    metadata = _dict(session.get("metadata"))
+    return _text(session.get("client_reference_id")) or _text(metadata.get("user_id"))
 
 
 def _session_action(event_type: str, session: dict) -> Action:
@@ -103,7 +111,7 @@ def invoice_subscription(invoice: dict) -> str | None:
     direct = object_id(invoice.get("subscription"))
     if direct:
         return direct
-    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    details = _dict(_dict(invoice.get("parent")).get("subscription_details"))
     return object_id(details.get("subscription"))
 
 
@@ -124,8 +132,8 @@ def action_for(event: dict) -> Action:
         sub = invoice_subscription(obj)
         return SyncSubscription(sub) if sub else Ignore("invoice without subscription")
     sub = object_id(obj.get("id"))
-    metadata = obj.get("metadata") or {}
-    return SyncSubscription(sub, metadata.get("user_id")) if sub else Ignore("no subscription")
+    user_id = _text(_dict(obj.get("metadata")).get("user_id"))
+    return SyncSubscription(sub, user_id) if sub else Ignore("no subscription")
 
 
 def charge_revoked(charge: dict | None) -> bool:

@@ -34,6 +34,7 @@ OnMeta = Callable[[Source], Awaitable[None]]
 # How long a caller waits for another process computing the same thread before doing it itself.
 _SINGLE_FLIGHT_WAIT = 30.0
 _SINGLE_FLIGHT_POLL = 0.05
+_USAGE_RECORD_BUDGET = 1.0  # seconds the best-effort usage record may add to an answer
 
 
 async def generate_thread(
@@ -180,12 +181,13 @@ async def _cache_get(services: Services, key: str) -> Thread | None:
 
 async def _record_usage(services: Services, caller: Caller, thread: Thread) -> None:
     usage = thread.usage
-    try:
-        await services.store.record_usage(
-            caller.quota_key, caller.user_id, caller.platform, thread.generator,
-            usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
-            thread.cached, services.clock(),
-        )
+    try:  # bounded: a hung database must not hold a thread that is already made
+        async with asyncio.timeout(_USAGE_RECORD_BUDGET):
+            await services.store.record_usage(
+                caller.quota_key, caller.user_id, caller.platform, thread.generator,
+                usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+                thread.cached, services.clock(),
+            )
     except Exception:  # accounting must never cost the person their thread
         log.warning("could not record usage", exc_info=True)
 

@@ -18,17 +18,19 @@ import urllib.request
 
 import asyncpg
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from core.billing.events import HANDLED_TYPES
-from tests.scale.processes import ThreadedStandIn, spawn
+from tests.scale.helpers import ThreadedStandIn
+from tests.scale.processes import spawn
 from tests.standins.stripe_api import StripeApi, sign
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("THREADR_FUZZ_WEBHOOKS", "300"))
+# No shrinking: a failure is reported as generated (with its event), within a bounded time.
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+                phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 ALLOWED = {200, 400, 413, 415, 502, 503}
 _answers: dict[str, int] = {}  # event id → status of its last delivery
 
@@ -50,7 +52,7 @@ def live(tmp_path_factory, pg_module_database_url):
 def _post(url: str, body: bytes, headers: dict) -> tuple[int, dict]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=8) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -76,20 +78,32 @@ stripe_object = st.fixed_dictionaries({}, optional={
     "lines": odd, "extra": odd,
 })
 signed_events = st.fixed_dictionaries({
-    "id": st.builds("evt_{}".format, ids),
+    "id": st.one_of(st.builds("evt_{}".format, ids), st.uuids().map("evt_{0.hex}".format)),
     "type": st.one_of(st.sampled_from(HANDLED_TYPES), st.text(max_size=30)),
     "data": st.one_of(st.fixed_dictionaries({"object": stripe_object}), odd),
 }, optional={"object": st.just("event"), "created": scalars, "livemode": scalars})
 
 
+def _session_event(event_id: str, **session) -> dict:
+    return {"id": event_id, "type": "checkout.session.completed",
+            "data": {"object": {"id": "cs_x", "payment_status": "paid", **session}}}
+
+
 @FUZZ
 @given(event=signed_events)
+# found by this test: odd shapes in signed events once answered 500 (fixed in events.py)
+@example(event=_session_event("evt_int_ref", client_reference_id=5))
+@example(event=_session_event("evt_list_meta", metadata=[1]))
+@example(event={"id": "evt_odd_parent", "type": "invoice.paid", "data": {"object": {"parent": 1}}})
 def test_a_signed_event_of_any_shape_never_breaks_the_endpoint(live, event):
     url, secret = live
     body = json.dumps(event).encode()
-    status, answer = _post(url, body, {"Stripe-Signature": sign(body, secret),
-                                       "Content-Type": "application/json"})
-    assert status in ALLOWED, (status, answer)
+    try:
+        status, answer = _post(url, body, {"Stripe-Signature": sign(body, secret),
+                                           "Content-Type": "application/json"})
+    except TimeoutError:
+        pytest.fail(f"no answer within 8 s to the signed event {body!r}")
+    assert status in ALLOWED, (status, answer, body)
     if status == 200:
         assert answer["outcome"] in ("applied", "duplicate", "unchanged", "ignored")
     else:

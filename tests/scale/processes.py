@@ -1,5 +1,5 @@
-"""Processes for scale-out, fault, fuzz and load tests: `threadr serve` on free ports, and a Redis server
-and a PostgreSQL cluster of our own (free ports, temp dirs) that a test may stop and restart.
+"""Processes for scale-out, fault and fuzz tests: `threadr serve` on free ports, and a Redis
+server and a PostgreSQL cluster of our own (free ports, temp dirs) that a test may stop and restart.
 
 The shared servers on 5432/6379 are never stopped: faults are injected on our own instances.
 Every wait is bounded; every process is stopped by its own handle.
@@ -7,10 +7,11 @@ Every wait is bounded; every process is stopped by its own handle.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +20,6 @@ import time
 import uuid
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,14 +63,17 @@ class ThreadrServer:
             "THREADR_HOST": "127.0.0.1", "THREADR_PORT": str(self.port), "JWT_SECRET": JWT,
             "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "2", **env,
         }
+        self.log_path = Path(str(data_dir) + ".log")  # the server's stderr (JSON log lines)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> ThreadrServer:
         threadr = Path(sys.executable).with_name("threadr")
         command = ([str(threadr), "serve"] if threadr.exists()
                    else [sys.executable, "-m", "web.server"])
-        self.process = subprocess.Popen(command, cwd=REPO, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:  # a file, not a pipe: a full pipe would block it
+            self.process = subprocess.Popen(command, cwd=REPO, env=self.env,
+                                            stdout=subprocess.DEVNULL, stderr=log)
         try:
             _wait_for(self._healthy, f"threadr serve on {self.port}", 30)
         except Exception:
@@ -80,7 +83,7 @@ class ThreadrServer:
 
     def _healthy(self) -> bool:
         if self.process.poll() is not None:
-            err = self.process.stderr.read().decode(errors="replace")[-2000:]
+            err = self.log_path.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"threadr serve exited with {self.process.returncode}: {err}")
         import urllib.request
         try:
@@ -170,6 +173,29 @@ class OwnPostgres:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=90)
         _wait_for(lambda: not _listening(self.port), "postgres to stop")
 
+    def _pids(self) -> list[int]:
+        main = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True,
+                                  timeout=10).stdout.split()
+        return [main, *map(int, children)]
+
+    def freeze(self) -> list[int]:
+        """SIGSTOP every server process: connections hang instead of being refused (a
+        network partition, a stuck host). Returns the pids for `thaw`."""
+        pids = self._pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    @staticmethod
+    def thaw(pids: list[int]) -> None:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def is_up(self) -> bool:
+        return _listening(self.port)
+
     def remove(self) -> None:
         if _listening(self.port):
             self.stop()
@@ -197,14 +223,12 @@ def spawn_many(tmp_path: Path, names: list[str], **env: str) -> list[ThreadrServ
 
     with ThreadPoolExecutor(len(names)) as pool:
         futures = [pool.submit(spawn, tmp_path, name, **env) for name in names]
-        started = []
-        for future in futures:
-            try:
-                started.append(future.result())
-            except Exception:
-                stop_all(started)
-                raise
-        return started
+    started = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
+        stop_all(started)
+        raise failed[0]
+    return started
 
 
 def stop_all(servers: list[ThreadrServer]) -> None:
@@ -212,72 +236,3 @@ def stop_all(servers: list[ThreadrServer]) -> None:
 
     with ThreadPoolExecutor(max(1, len(servers))) as pool:
         list(pool.map(ThreadrServer.stop, servers))
-
-
-class ThreadedStandIn:
-    """An async stand-in (StripeApi, OpenAIStandIn, ArticleServer) served from its own event
-    loop in a thread, so it can outlive one test's loop (module-scoped fixtures)."""
-
-    def __init__(self, standin) -> None:
-        import threading
-
-        self.standin = standin
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        self.run(standin.__aenter__())
-
-    def run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    def call(self, fn, *args, **kwargs):
-        """`fn(*args, **kwargs)` on the stand-in's loop thread (its state is not locked)."""
-        async def _call():
-            return fn(*args, **kwargs)
-        return self.run(_call())
-
-    def close(self) -> None:
-        self.run(self.standin.__aexit__(None, None, None))
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        self.loop.close()
-
-
-# --- HTTP helpers --------------------------------------------------------------------------
-
-def article(n: int) -> str:
-    """A distinct article per `n` (distinct cache keys), long enough to make a thread."""
-    return (
-        f"Report {n}: cities are planting trees to cope with heat. Shade from a mature tree can "
-        "cool a street by several degrees on a summer afternoon. Researchers measured surface "
-        "temperatures in forty neighbourhoods and found the leafiest ones cooler at night.\n\n"
-        "The programmes are not cheap. A city must water young trees for years, and many die "
-        f"before they give any shade. Planners now pick species that tolerate drought ({n}).\n\n"
-        "Residents notice the difference. People walk more on shaded streets, and shops on "
-        "those streets report more visitors during heat waves. Trees are infrastructure."
-    )
-
-
-async def post_thread(session: aiohttp.ClientSession, base_url: str, text: str,
-                      headers: dict | None = None) -> tuple[int, dict, dict]:
-    """(status, body, headers) of `POST /api/v1/threads` with `text`."""
-    async with session.post(f"{base_url}/api/v1/threads", json={"text": text},
-                            headers=headers or {}) as response:
-        body = await response.json(content_type=None)
-        return response.status, body, dict(response.headers)
-
-
-async def timed(coro) -> tuple[float, object]:
-    """(seconds taken, result) of awaiting `coro`."""
-    start = time.monotonic()
-    result = await coro
-    return time.monotonic() - start, result
-
-
-async def wait_until(predicate, seconds: float, interval: float = 0.1) -> bool:
-    """Poll the async `predicate` until true or `seconds` pass; bounded, returns the verdict."""
-    for _ in range(max(1, int(seconds / interval))):
-        if await predicate():
-            return True
-        await asyncio.sleep(interval)
-    return await predicate()

@@ -12,7 +12,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.scale.processes import article, post_thread, spawn, timed
+from tests.scale.helpers import article, post_thread, timed
+from tests.scale.processes import spawn
 from tests.standins.stripe_api import StripeApi
 
 WEBHOOK = "/api/v1/stripe/webhook"
@@ -35,14 +36,8 @@ async def setup(tmp_path, own_postgres, stripe):
         yield server.base_url, database_url
     finally:
         await asyncio.to_thread(server.stop)
-        if not await asyncio.to_thread(_listening, own_postgres):
+        if not await asyncio.to_thread(own_postgres.is_up):
             await asyncio.to_thread(own_postgres.start)
-
-
-def _listening(own_postgres) -> bool:
-    from tests.scale.processes import _listening as listening
-
-    return listening(own_postgres.port)
 
 
 async def _rows(database_url: str) -> dict:
@@ -117,3 +112,28 @@ def _summary(answers) -> str:
     statuses = sorted({status for _, (status, _, _) in answers})
     slowest = max(seconds for seconds, _ in answers)
     return f"{statuses} max {slowest:.2f}s"
+
+
+async def test_a_frozen_postgres_never_holds_a_request_past_five_seconds(setup, own_postgres):
+    """SIGSTOPped server: connections hang instead of failing. Anonymous threads still come
+    (usage accounting is best effort and bounded); signed-in work gets 503 + Retry-After
+    after the pool's connect/acquire timeout (3 s)."""
+    base_url, database_url = setup
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        async with session.post(f"{base_url}/api/v1/auth/register",
+                                json={"email": "ice@example.com", "password": "correct horse 1"}
+                                ) as response:
+            user = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        pids = await asyncio.to_thread(own_postgres.freeze)
+        try:
+            anonymous = await asyncio.gather(*(
+                timed(post_thread(session, base_url, article(200 + n))) for n in range(4)))
+            signed_in = await asyncio.gather(*(
+                timed(post_thread(session, base_url, article(300 + n), user)) for n in range(4)))
+        finally:
+            own_postgres.thaw(pids)
+    print("postgres frozen: anonymous", _summary(anonymous), "signed-in", _summary(signed_in))
+    assert [s for _, (s, _, _) in anonymous] == [200] * 4
+    assert max(seconds for seconds, _ in [*anonymous, *signed_in]) < 5, "a request hung"
+    for _, (status, _body, headers) in signed_in:
+        assert status == 503 and int(headers["Retry-After"]) >= 1

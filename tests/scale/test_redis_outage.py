@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from tests.scale.processes import OwnRedis, article, post_thread, spawn, timed, wait_until
+from tests.scale.helpers import article, post_thread, timed, wait_until
+from tests.scale.processes import OwnRedis, spawn
 
 FALLBACK_QUOTA = 4
 LOAD_CLIENTS = 8

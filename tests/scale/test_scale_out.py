@@ -12,7 +12,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.scale.processes import ThreadedStandIn, article, post_thread, spawn_many, stop_all
+from tests.scale.helpers import ThreadedStandIn, article, post_thread
+from tests.scale.processes import spawn_many, stop_all
 from tests.standins.stripe_api import StripeApi
 
 PARALLEL, QUOTA = 40, 3

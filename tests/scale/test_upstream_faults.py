@@ -9,7 +9,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from tests.scale.processes import ThreadedStandIn, article, post_thread, spawn, timed
+from tests.scale.helpers import ThreadedStandIn, article, post_thread, timed
+from tests.scale.processes import spawn
 from tests.standins.article_server import ArticleServer
 from tests.standins.openai_server import OpenAIStandIn, Reply
 from tests.web.sse import parse_sse
