@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.articles import extract_article
-from core.errors import EmptyArticle, InvalidInput, Paywalled, PayloadTooLarge
+from core.errors import EmptyArticle, InvalidInput, PayloadTooLarge, Paywalled
 from core.models import Article, ThreadRequest
 from core.settings import Settings
 
