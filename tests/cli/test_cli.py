@@ -45,7 +45,8 @@ def article_file(tmp_path) -> Path:
 
 def test_help_lists_the_commands():
     out = run("--help").stdout
-    for command in ("serve", "thread", "migrate", "doctor"):
+    for command in ("serve", "thread", "migrate", "doctor", "telegram", "discord", "billing",
+                    "extension"):
         assert command in out
 
 
