@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from core.models import PREMIUM_MAX_POSTS, LinkPolicy, Mode, Numbering, NumberingPosition, Tone
 
@@ -24,10 +24,10 @@ class ThreadCreate(BaseModel):
     numbering: Numbering = Numbering.SLASH
     numbering_position: NumberingPosition = NumberingPosition.SUFFIX
     link: LinkPolicy = LinkPolicy.LAST
-    max_posts: int | None = Field(None, ge=1, le=PREMIUM_MAX_POSTS)
+    max_posts: StrictInt | None = Field(None, ge=1, le=PREMIUM_MAX_POSTS)
     tone: Tone = Tone.NEUTRAL
-    hashtags: int = Field(0, ge=0, le=3)
-    emoji: bool = False
+    hashtags: StrictInt = Field(0, ge=0, le=3)
+    emoji: StrictBool = False
     language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
     @model_validator(mode="after")

@@ -72,15 +72,26 @@ class Ignore:
 Action = Purchase | Revoke | SyncSubscription | Ignore
 
 
+def storable(value) -> bool:
+    """A non-empty id-like string a database can store (no NUL, no lone surrogate)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 255 or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def object_id(value) -> str | None:
     """An expandable field: either an id string or an object with an `id`."""
     if isinstance(value, dict):
         value = value.get("id")
-    return value if isinstance(value, str) and value else None
+    return value if storable(value) else None
 
 
 def _text(value) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if storable(value) else None
 
 
 def _dict(value) -> dict:

@@ -12,6 +12,7 @@ import time
 
 import stripe
 
+from core.billing.events import storable
 from core.errors import InvalidWebhook
 
 TOLERANCE_SECONDS = 300
@@ -56,8 +57,8 @@ def verify_event(
 def _well_formed(event) -> bool:
     return (
         isinstance(event, dict)
-        and isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 255
-        and isinstance(event.get("type"), str)
+        and storable(event.get("id"))
+        and storable(event.get("type"))
         and isinstance(event.get("data"), dict)
         and isinstance(event["data"].get("object"), dict)
     )

@@ -95,6 +95,8 @@ def _session_event(event_id: str, **session) -> dict:
 @example(event=_session_event("evt_int_ref", client_reference_id=5))
 @example(event=_session_event("evt_list_meta", metadata=[1]))
 @example(event={"id": "evt_odd_parent", "type": "invoice.paid", "data": {"object": {"parent": 1}}})
+@example(event={"id": "evt_nul_type", "type": "a\x00b", "data": {"object": {}}})
+@example(event=_session_event("evt_nul_ref", client_reference_id="u\x00", payment_intent="pi_\x00"))
 def test_a_signed_event_of_any_shape_never_breaks_the_endpoint(live, event):
     url, secret = live
     body = json.dumps(event).encode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.text import weighted_length
 from tests.web.conftest import ARTICLE, make_thread, register
 from tests.web.sse import parse_sse
@@ -236,3 +238,11 @@ async def test_the_burst_limit_answers_429_rate_limited(aiohttp_client, settings
         assert statuses[2] == 429
         assert "Retry-After" in r.headers
         assert (await r.json())["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize("field", [{"emoji": 0}, {"emoji": "yes"}, {"hashtags": "2"},
+                                   {"max_posts": 3.5}, {"max_posts": "5"}])
+async def test_options_of_the_wrong_json_type_are_refused_not_coerced(client, field):
+    response = await client.post("/api/v1/threads", json={"text": "Some text.", **field})
+    assert response.status == 422
+    assert (await response.json())["error"]["code"] == "invalid_input"
