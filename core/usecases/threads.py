@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from core.errors import InvalidInput, NotFound, PostTooLong
 from core.generate.base import OnPost
@@ -163,8 +164,6 @@ async def _generate_across_processes(services, key, article, options, on_post) -
 
 
 def _as_cached(thread: Thread) -> Thread:
-    from dataclasses import replace
-
     return replace(thread, cached=True, id=None, created_at=None, usage=None)
 
 
