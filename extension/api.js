@@ -1,22 +1,13 @@
 // The Threadr API v1 client of the extension. The server URL and the extension token
 // (`thr_…`, from POST /api/v1/tokens) live in chrome.storage.local; nothing else is kept.
 import { DEFAULT_SERVER_URL } from './config.js';
-import { readEventStream } from './vendor/sse.js';
+import { ApiError, readThreadStream } from './vendor/sse.js';
+
+export { ApiError };
 
 export const OPTION_DEFAULTS = Object.freeze({
   mode: 'auto', numbering: '1/n', numbering_position: 'suffix', link: 'last', max_posts: null,
 });
-
-export class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const err = body?.error ?? {};
-    super(err.message || `Request failed (${status}).`);
-    this.status = status;
-    this.code = err.code || 'error';
-    this.details = err;
-    this.retryAfter = retryAfter ? Number(retryAfter) : null;
-  }
-}
 
 export function normaliseServerUrl(value) {
   let url;
@@ -86,21 +77,7 @@ export class Client {
       signal,
     });
     if (!response.ok) throw await this.failure(response);
-    let thread = null;
-    let error = null;
-    await readEventStream(response, ({ event, data }) => {
-      const payload = JSON.parse(data);
-      if (event === 'meta') handlers.meta?.(payload.source);
-      else if (event === 'post') handlers.post?.(payload);
-      else if (event === 'done') thread = payload;
-      else if (event === 'error') error = new ApiError(200, { error: payload });
-    }, signal);
-    if (error) throw error;
-    if (!thread) {
-      throw new ApiError(0, { error: { code: 'interrupted',
-        message: 'The connection to Threadr was interrupted. Please retry.' } });
-    }
-    return thread;
+    return readThreadStream(response, handlers, signal);
   }
 
   /** Email + password → a JWT → a long-lived extension token (what the extension keeps). */

@@ -1,19 +1,10 @@
 // The API v1 client: bearer token from localStorage (no cookies, so no CSRF surface).
-import { readEventStream } from './sse.js';
+import { ApiError, readThreadStream } from './sse.js';
+
+export { ApiError };
 
 const TOKEN_KEY = 'threadr.token';
 const USER_KEY = 'threadr.user';
-
-export class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const err = body?.error ?? {};
-    super(err.message || `Request failed (${status}).`);
-    this.status = status;
-    this.code = err.code || 'error';
-    this.details = err;
-    this.retryAfter = retryAfter ? Number(retryAfter) : null;
-  }
-}
 
 export const session = {
   get token() { return localStorage.getItem(TOKEN_KEY); },
@@ -63,16 +54,5 @@ export async function streamThread(request, handlers, signal) {
     signal,
   });
   if (!response.ok) throw await failure(response);
-  let thread = null;
-  let error = null;
-  await readEventStream(response, ({ event, data }) => {
-    const payload = JSON.parse(data);
-    if (event === 'meta') handlers.meta?.(payload.source);
-    else if (event === 'post') handlers.post?.(payload);
-    else if (event === 'done') thread = payload;
-    else if (event === 'error') error = new ApiError(200, { error: payload });
-  }, signal);
-  if (error) throw error;
-  if (!thread) throw new ApiError(0, { error: { message: 'The connection was interrupted. Please retry.' } });
-  return thread;
+  return readThreadStream(response, handlers, signal);
 }

@@ -55,3 +55,36 @@ export async function readEventStream(response, onEvent, signal) {
     reader.releaseLock();
   }
 }
+
+/** An API error: `{"error": {"code", "message", ...}}` with its HTTP status. */
+export class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    const err = body?.error ?? {};
+    super(err.message || `Request failed (${status}).`);
+    this.status = status;
+    this.code = err.code || 'error';
+    this.details = err;
+    this.retryAfter = retryAfter ? Number(retryAfter) : null;
+  }
+}
+
+/** Reads a thread's event stream: handlers.meta(source), handlers.post({index, text, …}) as
+ * posts arrive (replace by index: the final thread may renumber them); resolves to the thread
+ * of the `done` event, or throws the `error` event / an interruption as an ApiError. */
+export async function readThreadStream(response, handlers, signal) {
+  let thread = null;
+  let error = null;
+  await readEventStream(response, ({ event, data }) => {
+    const payload = JSON.parse(data);
+    if (event === 'meta') handlers.meta?.(payload.source);
+    else if (event === 'post') handlers.post?.(payload);
+    else if (event === 'done') thread = payload;
+    else if (event === 'error') error = new ApiError(200, { error: payload });
+  }, signal);
+  if (error) throw error;
+  if (!thread) {
+    throw new ApiError(0, { error: { code: 'interrupted',
+      message: 'The connection to Threadr was interrupted. Please retry.' } });
+  }
+  return thread;
+}
