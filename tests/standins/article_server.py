@@ -24,6 +24,8 @@ from collections import Counter, defaultdict
 import brotli
 from aiohttp import web
 
+from tests.standins.loopback import serve_on_loopback
+
 TITLE = "Café “naïve” — 5 € façade"
 PAGE_TEXT = f"{TITLE}. Ünïcödé paragraphs: résumé, déjà vu, coöperate, señor, “quoted” – dash."
 ARTICLE_TEXT = (
@@ -90,11 +92,8 @@ class ArticleServer:
         for path in ("/gzip-bomb", "/slow", "/endless", "/big-chunked"):
             app.router.add_get(path, self._stream)
         app.router.add_get("/{tail:.*}", self._page)
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.tls)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_on_loopback(
+            app, tls=self.tls, handler_cancellation=True, shutdown_timeout=0.5)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 
 from aiohttp import WSMsgType, web
 
+from tests.standins.loopback import serve_on_loopback, wait_until
+
 APP_ID = "900000000000000001"
 BOT_USER = {"id": APP_ID, "username": "Threadr", "discriminator": "0", "global_name": "Threadr",
             "avatar": None, "bot": True, "flags": 0, "verified": True, "mfa_enabled": False}
@@ -52,11 +54,7 @@ class DiscordApi:
         app.router.add_get("/gw", self._gateway)
         app.router.add_get("/gw/", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_on_loopback(app, handler_cancellation=True)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -108,14 +106,7 @@ class DiscordApi:
 
     async def wait_until(self, predicate, limit: float = WAIT_LIMIT) -> None:
         """Wait (bounded) until `predicate()` holds; rechecked after every call and every 20 ms."""
-        for _ in range(int(limit / 0.02)):
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait_for(predicate), 0.02)
-                    return
-                except TimeoutError:
-                    continue
-        raise TimeoutError("the bot did not get there in time")
+        await wait_until(self._changed, predicate, limit)
 
     # --- gateway ---
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:

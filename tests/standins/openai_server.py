@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.standins.loopback import serve_on_loopback
+
 DEFAULT_POSTS = [
     "Cities that plant trees cool their streets by several degrees in summer.",
     "The effect is strongest where canopy covers at least a third of the block.",
@@ -72,11 +74,8 @@ class OpenAIStandIn:
     async def __aenter__(self) -> OpenAIStandIn:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
+        self._runner, port = await serve_on_loopback(
+            app, handler_cancellation=True, shutdown_timeout=0.5)
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self
 

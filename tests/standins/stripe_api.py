@@ -33,6 +33,8 @@ import time
 import aiohttp
 from aiohttp import web
 
+from tests.standins.loopback import serve_on_loopback
+
 DAY = 86_400
 
 
@@ -92,11 +94,7 @@ class StripeApi:
         app.router.add_route("*", "/v1/{path:.*}", self._handle)
         if self.checkout_pages:
             app.router.add_get("/pay/{session_id}", self._checkout_page)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_on_loopback(app, access_log=None)
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -21,6 +21,8 @@ import time
 
 from aiohttp import web
 
+from tests.standins.loopback import serve_on_loopback, wait_until
+
 BOT_ID = 424242
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Threadr", "username": "ThreadrBot",
             "can_join_groups": True, "can_read_all_group_messages": False,
@@ -48,11 +50,7 @@ class TelegramApi:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_on_loopback(app, handler_cancellation=True)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -106,14 +104,7 @@ class TelegramApi:
     async def wait_until(self, predicate, limit: float = WAIT_LIMIT) -> None:
         """Wait (bounded) until `predicate()` holds; rechecked after every call and every 20 ms
         (for conditions on the bot's own state)."""
-        for _ in range(int(limit / 0.02)):
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait_for(predicate), 0.02)
-                    return
-                except TimeoutError:
-                    continue
-        raise TimeoutError("the bot did not get there in time")
+        await wait_until(self._changed, predicate, limit)
 
     # --- the API ---
     async def _handle(self, request: web.Request) -> web.Response:
