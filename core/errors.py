@@ -54,6 +54,11 @@ class Paywalled(ThreadrError):
     )
 
 
+class PageTooComplex(ThreadrError):
+    code, status = "page_too_complex", 422
+    message = "This page is too complex to read. Paste the article's text instead."
+
+
 class EmptyArticle(ThreadrError):
     code, status, message = "empty_article", 422, "No article text was found on that page."
 
@@ -104,6 +109,14 @@ class Conflict(ThreadrError):
 
 class EmailTaken(Conflict):
     code, message = "email_taken", "An account with this email already exists."
+
+
+class VersionConflict(ThreadrError):
+    code, status = "version_conflict", 412
+    message = "This thread was changed elsewhere. Reload it to see the latest version."
+
+    def __init__(self, message: str | None = None, *, current_version: int) -> None:
+        super().__init__(message, current_version=current_version)
 
 
 class InvalidLinkCode(ThreadrError):

@@ -6,9 +6,18 @@ speaks in these types.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_valid_id(value: str | None) -> bool:
+    """Whether `value` can be one of our ids (checked before it reaches the database, so
+    junk such as NUL bytes answers 404, never a database error)."""
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 MAX_POST_LENGTH = 280
 DEFAULT_MAX_POSTS = 12
@@ -180,10 +189,12 @@ class Thread:
     created_at: datetime | None = None
     edited_at: datetime | None = None
     cached: bool = False
+    version: int = 1  # +1 per saved edit; PATCH with If-Match compares it (stale → 412)
 
     def as_dict(self) -> dict:
         return {
             "id": self.id,
+            "version": self.version,
             "posts": [p.as_dict() for p in self.posts],
             "generator": self.generator,
             "fallback_reason": self.fallback_reason,
@@ -209,6 +220,7 @@ class Thread:
             created_at=_parse_dt(data.get("created_at")),
             edited_at=_parse_dt(data.get("edited_at")),
             cached=bool(data.get("cached", False)),
+            version=int(data.get("version") or 1),
         )
 
 

@@ -27,7 +27,7 @@ def error_payload(exc: ThreadrError) -> dict:
     extra = {}
     if isinstance(exc, QuotaExceeded):
         extra = {"upgrade_url": exc.upgrade_url, "resets_at": exc.resets_at, "limit": exc.limit}
-    for key in ("fields", "index", "weighted_length"):
+    for key in ("fields", "index", "weighted_length", "current_version"):
         if isinstance(exc.details.get(key), list | int | str):
             extra[key] = exc.details[key]
     return error_body(exc.code, exc.message, **extra)

@@ -22,6 +22,8 @@ ERROR_STATUSES = {
     403: "Forbidden",
     404: "Not found (also for another person's resource)",
     409: "Conflict (e.g. `email_taken`)",
+    412: "`version_conflict`: the thread changed since the version in `If-Match` "
+         "(`current_version` says which is current)",
     413: "Body too large (text 100 kB, HTML 5 MB by default)",
     415: "Body is not `application/json`",
     422: "Invalid input (see `error.code`: `invalid_input`, `post_too_long`, `paywalled`, "
@@ -75,7 +77,11 @@ def _threads() -> list[Route]:
               auth="required", errors=(401, 404, 503)),
         Route("PATCH", path, threads.update_thread, "Replace a thread's posts with your edits",
               ok=(200, s.ThreadOut), body=s.ThreadPatch, auth="required",
-              errors=(401, 404, *JSON_BODY, 503)),
+              errors=(401, 404, 412, *JSON_BODY, 503),
+              extra={"parameters": [
+                  {"name": "If-Match", "in": "header", "required": False,
+                   "schema": {"type": "string"},
+                   "description": 'the ETag of the version you edited, e.g. "3"'}]}),
         Route("DELETE", path, threads.delete_thread, "Delete one of your threads", ok=(204, None),
               auth="required", errors=(401, 404, 503)),
     ]

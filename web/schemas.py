@@ -113,6 +113,7 @@ class ThreadOut(BaseModel):
     created_at: str | None
     edited_at: str | None
     cached: bool
+    version: int = Field(1, description="+1 per saved edit; send it back as `If-Match`")
 
 
 class ThreadList(BaseModel):

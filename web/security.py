@@ -23,8 +23,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOWED_HEADERS = {"authorization", "content-type", "accept", "x-request-id"}
-EXPOSED_HEADERS = "Retry-After, X-Request-Id"
+ALLOWED_HEADERS = {"authorization", "content-type", "accept", "x-request-id", "if-match"}
+EXPOSED_HEADERS = "Retry-After, X-Request-Id, ETag"
 
 
 def _origin_of(url: str) -> str | None:

@@ -98,8 +98,12 @@ class Store(Protocol):
         """Newest first; `before` is the id of the last thread of the previous page."""
 
     async def update_thread_posts(
-        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime
-    ) -> Thread | None: ...
+        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime,
+        expected_version: int | None = None,
+    ) -> Thread | None:
+        """Replace the posts and bump `version` in one statement; None when the thread is
+        not the owner's. With `expected_version`, the update applies only if the stored
+        version still equals it (compare-and-set in SQL), else `VersionConflict`."""
 
     async def delete_thread(self, user_id: str, thread_id: str) -> bool: ...
 

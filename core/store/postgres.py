@@ -16,7 +16,7 @@ from datetime import datetime
 
 import asyncpg
 
-from core.errors import EmailTaken, StorageUnavailable
+from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.postgres_billing import PostgresBillingTx, affected
 from core.store.rows import (
@@ -222,10 +222,10 @@ class PostgresStore:
 
     # --- thread history ---
     async def save_thread(self, user_id: str, thread: Thread) -> Thread:
-        saved = replace(thread, id=new_id(), created_at=thread.created_at or utcnow())
+        saved = replace(thread, id=new_id(), created_at=thread.created_at or utcnow(), version=1)
         await self._change(
             f"INSERT INTO threads ({THREAD_COLUMNS}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1)",
             saved.id, user_id, saved.source.url, saved.source.title, saved.source.as_dict(),
             saved.options.as_dict(), posts_to_json(saved.posts), saved.generator,
             saved.fallback_reason, saved.created_at, saved.edited_at,
@@ -250,13 +250,22 @@ class PostgresStore:
         return [thread_from_row(r) for r in rows]
 
     async def update_thread_posts(
-        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime
+        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime,
+        expected_version: int | None = None,
     ) -> Thread | None:
         row = await self._row(
-            f"UPDATE threads SET posts = $1, edited_at = $2 WHERE id = $3 AND user_id = $4 "
-            f"RETURNING {THREAD_COLUMNS}", posts_to_json(posts), now, thread_id, user_id,
+            "UPDATE threads SET posts = $1, edited_at = $2, version = version + 1 "
+            "WHERE id = $3 AND user_id = $4 AND ($5::int IS NULL OR version = $5) "
+            f"RETURNING {THREAD_COLUMNS}",
+            posts_to_json(posts), now, thread_id, user_id, expected_version,
         )
-        return thread_from_row(row) if row else None
+        if row is not None:
+            return thread_from_row(row)
+        if expected_version is not None:
+            current = await self.get_thread(user_id, thread_id)
+            if current is not None:
+                raise VersionConflict(current_version=current.version)
+        return None
 
     async def delete_thread(self, user_id: str, thread_id: str) -> bool:
         return 0 < await self._change(

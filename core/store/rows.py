@@ -94,10 +94,11 @@ def thread_from_row(row: Mapping) -> Thread:
         options=ThreadOptions.from_dict(from_json(row["options"]) or {}),
         created_at=to_datetime(row["created_at"]),
         edited_at=to_datetime(row["edited_at"]),
+        version=int(row["version"]),
     )
 
 
 THREAD_COLUMNS = (
     "id, user_id, source_url, source_title, source, options, posts, generator, "
-    "fallback_reason, created_at, edited_at"
+    "fallback_reason, created_at, edited_at, version"
 )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from core.errors import EmailTaken, StorageUnavailable
+from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.migrate import default_directory, load_migrations, migrate_sqlite
 from core.store.rows import (
@@ -272,9 +272,9 @@ class SqliteStore:
 
     # --- thread history ---
     async def save_thread(self, user_id: str, thread: Thread) -> Thread:
-        saved = replace(thread, id=new_id(), created_at=thread.created_at or utcnow())
+        saved = replace(thread, id=new_id(), created_at=thread.created_at or utcnow(), version=1)
         await self._change(
-            f"INSERT INTO threads ({THREAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO threads ({THREAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
                 saved.id, user_id, saved.source.url, saved.source.title,
                 to_json(saved.source.as_dict()), to_json(saved.options.as_dict()),
@@ -303,14 +303,23 @@ class SqliteStore:
         return [thread_from_row(r) for r in rows]
 
     async def update_thread_posts(
-        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime
+        self, user_id: str, thread_id: str, posts: Sequence[Post], now: datetime,
+        expected_version: int | None = None,
     ) -> Thread | None:
         row = await self._one(
-            f"UPDATE threads SET posts = ?, edited_at = ? WHERE id = ? AND user_id = ? "
+            "UPDATE threads SET posts = ?, edited_at = ?, version = version + 1 "
+            "WHERE id = ? AND user_id = ? AND (? IS NULL OR version = ?) "
             f"RETURNING {THREAD_COLUMNS}",
-            (to_json(posts_to_json(posts)), to_text(now), thread_id, user_id), write=True,
+            (to_json(posts_to_json(posts)), to_text(now), thread_id, user_id,
+             expected_version, expected_version), write=True,
         )
-        return thread_from_row(row) if row else None
+        if row is not None:
+            return thread_from_row(row)
+        if expected_version is not None:
+            current = await self.get_thread(user_id, thread_id)
+            if current is not None:
+                raise VersionConflict(current_version=current.version)
+        return None
 
     async def delete_thread(self, user_id: str, thread_id: str) -> bool:
         return 0 < await self._change(

@@ -20,7 +20,7 @@ from core.accounts import (
     normalize_email,
 )
 from core.errors import InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound, Unauthorized
-from core.models import ApiToken, Usage, User
+from core.models import ApiToken, Usage, User, is_valid_id
 from core.services import Services
 
 DEFAULT_TOKEN_NAME = "Browser extension"
@@ -117,7 +117,7 @@ async def list_extension_tokens(services: Services, user_id: str) -> list[ApiTok
 
 async def revoke_token(services: Services, user_id: str, token_id: str) -> bool:
     """Revoke one of the user's extension tokens; `NotFound` if it is not theirs."""
-    if not await services.store.revoke_api_token(user_id, token_id, services.clock()):
+    if not is_valid_id(token_id) or not await services.store.revoke_api_token(user_id, token_id, services.clock()):
         raise NotFound("Token not found.")
     return True
 

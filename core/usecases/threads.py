@@ -23,6 +23,7 @@ from core.models import (
     Thread,
     ThreadOptions,
     ThreadRequest,
+    is_valid_id,
 )
 from core.services import Services
 from core.text import weighted_length
@@ -195,11 +196,14 @@ async def list_threads(
     services: Services, user_id: str, limit: int = 20, before: str | None = None
 ) -> list[Thread]:
     """The caller's saved threads, newest first (`before`: id of the last one already seen)."""
+    if before is not None and not is_valid_id(before):
+        raise InvalidInput("`before` is not a thread id.")
     return await services.store.list_threads(user_id, max(1, min(limit, 100)), before)
 
 
 async def get_thread(services: Services, user_id: str, thread_id: str) -> Thread:
     """One of the caller's threads; NotFound for a missing id or someone else's thread."""
+    _check_id(thread_id)
     thread = await services.store.get_thread(user_id, thread_id)
     if thread is None:
         raise NotFound("Thread not found.")
@@ -207,9 +211,15 @@ async def get_thread(services: Services, user_id: str, thread_id: str) -> Thread
 
 
 async def update_thread(
-    services: Services, user_id: str, thread_id: str, posts: list[str]
+    services: Services, user_id: str, thread_id: str, posts: list[str],
+    expected_version: int | None = None,
 ) -> Thread:
-    """Replace a thread's posts with the person's edits, each re-checked by the length engine."""
+    """Replace a thread's posts with the person's edits, each re-checked by the length engine.
+
+    With `expected_version` (the version the editor started from) a stale edit raises
+    `VersionConflict` instead of overwriting someone else's change.
+    """
+    _check_id(thread_id)
     checked = []
     for i, text in enumerate(posts):
         text = text.strip()
@@ -225,7 +235,7 @@ async def update_thread(
     if not checked:
         raise InvalidInput("A thread needs at least one post.")
     thread = await services.store.update_thread_posts(
-        user_id, thread_id, checked, services.clock()
+        user_id, thread_id, checked, services.clock(), expected_version
     )
     if thread is None:
         raise NotFound("Thread not found.")
@@ -234,5 +244,11 @@ async def update_thread(
 
 async def delete_thread(services: Services, user_id: str, thread_id: str) -> None:
     """Delete one of the caller's threads; NotFound otherwise."""
+    _check_id(thread_id)
     if not await services.store.delete_thread(user_id, thread_id):
+        raise NotFound("Thread not found.")
+
+
+def _check_id(thread_id: str) -> None:
+    if not is_valid_id(thread_id):
         raise NotFound("Thread not found.")

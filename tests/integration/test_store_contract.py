@@ -236,3 +236,41 @@ async def test_a_password_hash_can_be_replaced(store):
     user = await store.create_user("rehash@example.com", "old-hash")
     await store.set_password_hash(user.id, "new-hash")
     assert (await store.get_user(user.id)).password_hash == "new-hash"
+
+
+async def test_a_saved_thread_starts_at_version_1_and_each_edit_bumps_it(store):
+    user = await store.create_user(None, None)
+    saved = await store.save_thread(user.id, a_thread())
+    assert saved.version == 1 and (await store.get_thread(user.id, saved.id)).version == 1
+    first = await store.update_thread_posts(user.id, saved.id, [Post("One 1/1", 7)], T0)
+    second = await store.update_thread_posts(user.id, saved.id, [Post("Two 1/1", 7)], T0, 2)
+    assert (first.version, second.version) == (2, 3)
+
+
+async def test_an_edit_from_a_stale_version_is_refused_and_changes_nothing(store):
+    """M5: two editors start from version 1; the second one's save must not erase the first."""
+    from core.errors import VersionConflict
+
+    user = await store.create_user(None, None)
+    saved = await store.save_thread(user.id, a_thread())
+    await store.update_thread_posts(user.id, saved.id, [Post("Ann's edit", 10)], T0, 1)
+    with pytest.raises(VersionConflict) as refused:
+        await store.update_thread_posts(user.id, saved.id, [Post("Bob's edit", 10)], T0, 1)
+    assert refused.value.details["current_version"] == 2
+    assert (await store.get_thread(user.id, saved.id)).posts == (Post("Ann's edit", 10),)
+
+
+async def test_concurrent_edits_from_one_version_let_exactly_one_win(store):
+    import asyncio
+
+    from core.errors import VersionConflict
+
+    user = await store.create_user(None, None)
+    saved = await store.save_thread(user.id, a_thread())
+    edits = [store.update_thread_posts(user.id, saved.id, [Post(f"edit {i}", 6)], T0, 1)
+             for i in range(8)]
+    results = await asyncio.gather(*edits, return_exceptions=True)
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    assert len(winners) == 1 and winners[0].version == 2
+    assert all(isinstance(r, VersionConflict) for r in results if r not in winners)
+    assert (await store.get_thread(user.id, saved.id)).posts == winners[0].posts

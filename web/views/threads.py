@@ -97,19 +97,35 @@ async def list_threads(request: web.Request) -> web.Response:
                               "next_before": next_before})
 
 
+def _versioned(thread) -> web.Response:
+    """The thread with its version as an ETag (a quoted integer), for `If-Match` on PATCH."""
+    return web.json_response(thread.as_dict(), headers={"ETag": f'"{thread.version}"'})
+
+
+def _if_match(request: web.Request) -> int | None:
+    """The version named by `If-Match` (None when absent or `*`); a value that is not one of
+    our ETags can never match, so it answers 412 like a stale one."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() and len(value) < 10 else -1
+
+
 async def get_thread(request: web.Request) -> web.Response:
     user_id = await current_user(request, required=True)
     thread = await usecase.get_thread(request.app[SERVICES], user_id,
                                       request.match_info["thread_id"])
-    return web.json_response(thread.as_dict())
+    return _versioned(thread)
 
 
 async def update_thread(request: web.Request) -> web.Response:
     user_id = await current_user(request, required=True)
     body = await parse_json(request, ThreadPatch)
     thread = await usecase.update_thread(request.app[SERVICES], user_id,
-                                         request.match_info["thread_id"], body.posts)
-    return web.json_response(thread.as_dict())
+                                         request.match_info["thread_id"], body.posts,
+                                         expected_version=_if_match(request))
+    return _versioned(thread)
 
 
 async def delete_thread(request: web.Request) -> web.Response:
