@@ -11,6 +11,7 @@ COPY pyproject.toml README.md ./
 COPY core ./core
 COPY web ./web
 COPY bots ./bots
+COPY cli ./cli
 RUN python -m venv /opt/threadr && /opt/threadr/bin/pip install --upgrade pip \
     && /opt/threadr/bin/pip wheel --wheel-dir /wheels . \
     && /opt/threadr/bin/pip install /wheels/*.whl

@@ -81,6 +81,13 @@ async def generate_thread(
     return thread
 
 
+async def preview_thread(services: Services, request: ThreadRequest) -> Thread:
+    """A thread for the person at the keyboard (`threadr thread`): no quota, no cache, no
+    history. Same article loading (SSRF-safe fetcher) and generator as `generate_thread`."""
+    article = await load_article(services.fetcher, request)
+    return await services.generator.generate(article, request.options)
+
+
 async def _is_premium(services: Services, caller: Caller) -> bool:
     if not caller.user_id:
         return False

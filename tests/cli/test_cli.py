@@ -31,7 +31,7 @@ question of how well tiny forests really work over a decade.</p>
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args], input=stdin, capture_output=True,
+        [sys.executable, "-m", "cli", *args], input=stdin, capture_output=True,
         text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core.extension_build import build_extension
+from cli.extension_build import build_extension
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, free_port, start_server, stop_server
 from tests.standins.article_server import ArticleServer
 
@@ -378,7 +378,7 @@ def test_the_options_page_saves_the_server_and_the_default_options(stack):
 
 def test_the_source_folder_loads_unpacked_as_it_is(playwright, tmp_path):
     """`extension/` itself (what a developer loads) starts and its popup renders cleanly."""
-    from core.extension_build import EXTENSION_DIR
+    from cli.extension_build import EXTENSION_DIR
 
     ctx, sw = launch(playwright, tmp_path / "profile", EXTENSION_DIR)
     try:

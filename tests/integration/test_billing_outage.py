@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.billing.cli import parse_since, run_billing
+from cli.billing import parse_since, run_billing
 from core.bootstrap import build_services
 from core.errors import BillingError
 from core.store.migrate import migrate, sqlite_path

@@ -174,3 +174,15 @@ def test_two_processes_sharing_postgres_and_redis_hold_the_quota_exactly(
         outcomes += json.loads(out.strip().splitlines()[-1])
     assert outcomes.count("ok") == 3
     assert outcomes.count("quota") == 57
+
+
+async def test_a_preview_costs_no_quota_and_leaves_no_history(services):
+    """`threadr thread`: the same generator, but nothing charged, cached or saved."""
+    user = await services.store.create_user("preview@example.com", None)
+    caller = Caller("cli", user_id=user.id)
+    thread = await threads.preview_thread(services, _request())
+    assert thread.posts and thread.id is None and not thread.cached
+    assert await services.quotas.used(caller.quota_key, False) == 0
+    assert await threads.list_threads(services, user.id) == []
+    fresh = await threads.generate_thread(services, caller, _request())
+    assert not fresh.cached  # the preview did not fill the cache either

@@ -1,4 +1,4 @@
-"""The extension's manifest, pages and packaging (`core.extension_build`), without a browser."""
+"""The extension's manifest, pages and packaging (`cli.extension_build`), without a browser."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from core.extension_build import (
+from cli.extension_build import (
     EXTENSION_DIR,
     TEST_HOST_PERMISSION,
     VENDORED,
@@ -150,7 +150,7 @@ def test_the_manifest_version_is_what_browsers_accept(version, expected):
 
 
 def test_threadr_extension_build_writes_the_zip(tmp_path, monkeypatch, capsys):
-    from core.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("EXTENSION_SERVER_URL", "https://threadr.example.org")
     monkeypatch.setenv("THREADR_DATA_DIR", str(tmp_path / "data"))
@@ -163,7 +163,7 @@ def test_threadr_extension_build_writes_the_zip(tmp_path, monkeypatch, capsys):
 
 
 def test_threadr_extension_build_refuses_a_bad_server_url_in_one_line(tmp_path, capsys):
-    from core.cli import main
+    from cli.main import main
 
     assert main(["extension", "build", "--server-url", "ftp://x", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

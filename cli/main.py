@@ -1,4 +1,4 @@
-"""The `threadr` command line: serve, thread, migrate, doctor, and the bot processes.
+"""The `threadr` command line: serve, thread, migrate, doctor, billing, extension, the bots.
 
 Every command reads the settings once, enters the composition root it needs, and turns
 domain errors into one clear line on stderr with a non-zero exit status — never a traceback.
@@ -57,10 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="show configuration and check every dependency")
     sub.add_parser("telegram", help="run the Telegram bot (long polling; TELEGRAM_TOKEN)")
     sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
-    from core.billing.cli import add_billing_parser  # `billing reconcile [--since]`
+    from cli.billing import add_billing_parser  # `billing reconcile [--since]`
 
     add_billing_parser(sub)
-    from core.extension_build import add_extension_parser  # `extension build`
+    from cli.extension_build import add_extension_parser  # `extension build`
 
     add_extension_parser(sub)
     return parser
@@ -114,23 +114,14 @@ def _request(args):
 
 
 async def _thread(args, settings) -> int:
-    from core.articles.fetch import SafeFetcher
-    from core.bootstrap import build_generator
-    from core.metrics import Metrics
-    from core.usecases.sources import load_article
+    from core.bootstrap import build_services
+    from core.usecases.threads import preview_thread
 
     request = _request(args)
     if request.text is not None and not request.text.strip():
         raise CliError("the input is empty")
-    generator, _ = build_generator(settings, Metrics())
-    fetcher = SafeFetcher(settings)
-    try:
-        article = await load_article(fetcher, request)
-        thread = await generator.generate(article, request.options)
-    finally:
-        await fetcher.close()
-        if hasattr(generator, "close"):
-            await generator.close()
+    async with build_services(settings) as services:
+        thread = await preview_thread(services, request)
     _print_thread(thread, args.json)
     return 0
 
@@ -203,15 +194,15 @@ def main(argv: list[str] | None = None) -> int:
 
             return getattr(run, f"run_{args.command}")(settings)
         if args.command == "billing":
-            from core.billing.cli import run_billing
+            from cli.billing import run_billing
 
             return asyncio.run(run_billing(args, settings))
         if args.command == "extension":
-            from core.extension_build import run_extension_command
+            from cli.extension_build import run_extension_command
 
             return run_extension_command(args, settings)
         if args.command == "doctor":
-            from core.doctor import run_doctor
+            from cli.doctor import run_doctor
 
             return asyncio.run(run_doctor(settings))
         parser.error(f"unknown command {args.command}")
