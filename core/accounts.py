@@ -4,6 +4,7 @@ link codes. No storage and no asyncio here; the use cases in `core.usecases.acco
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -39,11 +40,27 @@ def normalize_email(email: str) -> str:
     return value
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, email: str | None = None) -> None:
+    """Length, not all whitespace, not one of the 30,000 most common passwords (zxcvbn's
+    list), not the account's email. Raises `InvalidInput` with the reason."""
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(
             f"The password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long."
         )
+    if not password.strip():
+        raise InvalidInput("The password cannot be only spaces.")
+    folded = password.strip().casefold()
+    if folded in _common_passwords():
+        raise InvalidInput("This password is one of the most common ones. Choose another.")
+    if email and folded in {email.casefold(), email.split("@")[0].casefold()}:
+        raise InvalidInput("The password cannot be your email address.")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= MIN_PASSWORD)
 
 
 class PasswordHasher:

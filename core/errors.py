@@ -26,6 +26,12 @@ class PayloadTooLarge(ThreadrError):
     code, status, message = "payload_too_large", 413, "The request body is too large."
 
 
+class ClientClosed(ThreadrError):
+    """The client went away while we read its request: nothing to answer, nothing to log."""
+
+    code, status, message = "client_closed", 400, "The request body was not received."
+
+
 class UnsupportedMediaType(ThreadrError):
     code, status, message = "unsupported_media_type", 415, "Send JSON (application/json)."
 

@@ -5,16 +5,34 @@ from __future__ import annotations
 import json
 from typing import TypeVar
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 
-from core.errors import InvalidInput, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from core.errors import (
+    ClientClosed,
+    InvalidInput,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from core.models import Caller
 from core.usecases import accounts
 from web.keys import CLIENT_IP, SERVICES
 
 M = TypeVar("M", bound=BaseModel)
 SMALL_BODY = 64 * 1024
+MAX_INT_DIGITS = 20  # any integer we accept fits; a 4,300-digit one costs CPU, then a 500
+
+
+class _IntTooLong(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _IntTooLong()
+    return int(text)
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -22,11 +40,14 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge()
     chunks, size = [], 0
-    while chunk := await request.content.readany():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
+    try:
+        while chunk := await request.content.readany():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge()
+            chunks.append(chunk)
+    except (ConnectionError, ClientPayloadError, HttpProcessingError) as exc:
+        raise ClientClosed() from exc  # a hang-up or a truncated body: not our error
     return b"".join(chunks)
 
 
@@ -35,8 +56,10 @@ async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BO
         raise UnsupportedMediaType()
     raw = await read_body(request, limit)
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        data = json.loads(raw, parse_int=_bounded_int)
+    except _IntTooLong:
+        raise InvalidInput(f"Integers are limited to {MAX_INT_DIGITS} digits.") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         raise InvalidInput("The body is not valid JSON.") from None
     try:  # lone surrogates ("\ud800") are valid JSON but not text anything downstream can store
         json.dumps(data, ensure_ascii=False).encode()

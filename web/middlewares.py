@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -40,6 +41,9 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
         status = response.status
         return response
+    except asyncio.CancelledError:
+        status = 499  # the client closed the connection: no answer, and not our failure
+        raise
     finally:
         elapsed = time.perf_counter() - started
         route = _route_label(request)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from core.accounts import (
     LINK_CODE_TTL,
+    check_password,
     hash_api_token,
     hash_link_code,
     is_api_token,
@@ -39,6 +40,7 @@ async def register(
     if ip:
         await services.quotas.check_burst(ip, "login")
     address = normalize_email(email)
+    check_password(password, address)
     password_hash = await asyncio.to_thread(services.passwords.hash, password)
     user = await services.store.create_user(address, password_hash)
     return user, services.tokens.issue(user.id)
@@ -89,7 +91,10 @@ async def authenticate(services: Services, bearer: str) -> str:
             raise Unauthorized("This extension token is not valid or was revoked.")
         await _touch(services, api_token)
         return api_token.user_id
-    return services.tokens.verify(token)
+    user_id = services.tokens.verify(token)
+    if not is_valid_id(user_id) or await services.store.get_user(user_id) is None:
+        raise Unauthorized("This account no longer exists.")  # deleted after the JWT was issued
+    return user_id
 
 
 async def _touch(services: Services, api_token: ApiToken) -> None:

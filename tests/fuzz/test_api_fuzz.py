@@ -126,3 +126,60 @@ def test_enough_requests_were_sent():
     print(f"schemathesis sent {_sent['requests']} requests, {_sent['5xx']} answered 5xx")
     assert _sent["requests"] >= MIN_REQUESTS, _sent
     assert _sent["5xx"] == 0
+
+
+def _call(base_url: str, method: str, path: str, body: bytes | None = None,
+          token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"{base_url}{path}", data=body, method=method,
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_a_4300_digit_integer_is_refused_not_a_server_error(live_server):
+    """Found by the attack (L1): int() of a huge JSON integer raised past the parser."""
+    base_url, token = live_server
+    body = b'{"email": "a@example.com", "password": "x", "n": ' + b"9" * 4400 + b"}"
+    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/threads"):
+        status, answer = _call(base_url, "POST", path, body, token)
+        assert status == 422 and answer["error"]["code"] == "invalid_input", path
+
+
+def test_nul_in_an_id_or_cursor_is_refused_before_postgresql(live_server):
+    base_url, token = live_server
+    for method in ("GET", "PATCH", "DELETE"):
+        body = b'{"posts": ["x"]}' if method == "PATCH" else None
+        assert _call(base_url, method, "/api/v1/threads/a%00b", body, token)[0] == 404
+    assert _call(base_url, "DELETE", "/api/v1/tokens/a%00b", None, token)[0] == 404
+    assert _call(base_url, "GET", "/api/v1/threads?before=%00", None, token)[0] == 422
+
+
+def test_a_signed_token_of_a_deleted_account_is_401(live_server, pg_module_database_url):
+    import asyncio
+
+    import asyncpg
+
+    base_url, _ = live_server
+    body = json.dumps({"email": f"gone-{uuid.uuid4().hex[:8]}@example.com",
+                       "password": "correct horse 1"}).encode()
+    status, answer = _call(base_url, "POST", "/api/v1/auth/register", body)
+    assert status == 201
+
+    async def delete_user() -> None:
+        conn = await asyncpg.connect(pg_module_database_url)
+        try:
+            await conn.execute("DELETE FROM users WHERE id = $1", answer["user"]["id"])
+        finally:
+            await conn.close()
+
+    asyncio.run(delete_user())
+    gone = answer["token"]
+    assert _call(base_url, "POST", "/api/v1/tokens", b"{}", gone)[0] == 401
+    assert _call(base_url, "POST", "/api/v1/threads", b'{"text": "Trees cool streets."}',
+                 gone)[0] == 401
