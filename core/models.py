@@ -25,6 +25,14 @@ PREMIUM_MAX_POSTS = 25
 MIN_SUMMARY_POSTS = 3
 
 
+class Platform(StrEnum):
+    """The network a thread is made for: its length rules (``core.text.platforms``)."""
+
+    X = "x"
+    BLUESKY = "bluesky"
+    MASTODON = "mastodon"
+
+
 class Mode(StrEnum):
     SUMMARIZE = "summarize"  # an article becomes a hook, key points and a closing post
     SPLIT = "split"  # the person's own text, kept whole, cut into posts
@@ -70,6 +78,7 @@ class ThreadOptions:
     hashtags: int = 0  # 0..3
     emoji: bool = False
     language: str | None = None  # None: the article's own language
+    platform: Platform = Platform.X
 
     def with_(self, **changes) -> ThreadOptions:
         return replace(self, **changes)
@@ -85,6 +94,7 @@ class ThreadOptions:
             "hashtags": self.hashtags,
             "emoji": self.emoji,
             "language": self.language,
+            "platform": self.platform.value,
         }
 
     @classmethod
@@ -101,6 +111,7 @@ class ThreadOptions:
             hashtags=int(data.get("hashtags", 0)),
             emoji=bool(data.get("emoji", False)),
             language=data.get("language"),
+            platform=Platform(data.get("platform", Platform.X)),
         )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from core.models import PREMIUM_MAX_POSTS, LinkPolicy, Mode, Numbering, NumberingPosition, Tone
+from core.models import (
+    PREMIUM_MAX_POSTS,
+    LinkPolicy,
+    Mode,
+    Numbering,
+    NumberingPosition,
+    Platform,
+    Tone,
+)
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -29,6 +37,9 @@ class ThreadCreate(BaseModel):
     hashtags: StrictInt = Field(0, ge=0, le=3)
     emoji: StrictBool = False
     language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    platform: Platform = Field(Platform.X, description="The network whose length rules the "
+                               "posts follow: x (280 weighted), bluesky (300 graphemes), "
+                               "mastodon (500, URLs count 23)")
 
     @model_validator(mode="after")
     def _one_source(self) -> ThreadCreate:
@@ -101,6 +112,7 @@ class OptionsOut(BaseModel):
     hashtags: int
     emoji: bool
     language: str | None
+    platform: Platform
 
 
 class ThreadOut(BaseModel):

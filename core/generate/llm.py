@@ -26,7 +26,7 @@ from core.generate.resilience import OPEN, CircuitBreaker, LLMFailure, RetryPoli
 from core.metrics import Metrics
 from core.models import Article, Post, Source, Thread, ThreadOptions, TokenUsage
 from core.settings import Settings
-from core.text import weighted_length
+from core.text.platforms import rules_for
 
 PROMPT = ("thread", 1)
 _MAX_OUTPUT_TOKENS = 8000
@@ -119,7 +119,8 @@ class LLMGenerator:
         except (InvalidModelOutput, UnusableDrafts) as exc:
             raise LLMFailure("llm_invalid_output", str(exc)) from None
         return Thread(
-            posts=tuple(Post(p, weighted_length(p)) for p in posts), generator=self.name,
+            posts=tuple(Post(p, rules_for(options.platform).length(p)) for p in posts),
+            generator=self.name,
             source=source, options=options, usage=usage,
         )
 

@@ -2,7 +2,7 @@
 
 Both go through `core.text.finalize_posts` (strip model numbering, drop empty/duplicate
 drafts, re-split over-long drafts, apply numbering and link policy), so every post is
-≤ 280 weighted and never truncated.
+within the platform's limit (280 weighted on X) and never truncated.
 
 Streaming numbering: the total is unknown until the model stops, so provisional posts are
 numbered against the expected count (`PostBounds.target`, what the prompt asked for). When
@@ -14,14 +14,9 @@ provisional post `i` with the final one.
 from __future__ import annotations
 
 from core.generate.base import OnPost
-from core.models import MAX_POST_LENGTH, LinkPolicy, ThreadOptions
-from core.text import (
-    finalize_posts,
-    numbering_width,
-    pack_units,
-    strip_numbering,
-    weighted_length,
-)
+from core.models import LinkPolicy, ThreadOptions
+from core.text import finalize_posts, numbering_width, pack_units, strip_numbering
+from core.text.platforms import rules_for
 
 _JOIN = "\n\n"  # two of the model's points merged into one post stay two paragraphs
 
@@ -43,7 +38,8 @@ def repair(drafts: list[str], options: ThreadOptions, link: str | None, high: in
         posts = pack_units([bodies], options, link, max_posts=high)
     if not posts:
         raise UnusableDrafts("no post survived validation")
-    if any(weighted_length(p) > MAX_POST_LENGTH for p in posts):
+    rules = rules_for(options.platform)
+    if not all(rules.fits(p) for p in posts):
         raise UnusableDrafts("a post is over the limit after repair")
     return posts
 
@@ -64,13 +60,14 @@ def _merge_adjacent(
 ) -> list[str]:
     """Join the shortest adjacent pair, again and again, while it fits one post and there
     are more than `high` posts. The hook and the points keep their order."""
-    room = MAX_POST_LENGTH - numbering_width(high, options)
+    rules = rules_for(options.platform)
+    room = rules.limit - numbering_width(high, options)
     if link and options.link != LinkPolicy.NONE:
-        room -= weighted_length(link) + 1
+        room -= rules.length(link) + 1
     bodies = list(bodies)
     while len(bodies) > high:
         size, i = min(
-            (weighted_length(bodies[i] + _JOIN + bodies[i + 1]), i)
+            (rules.length(bodies[i] + _JOIN + bodies[i + 1]), i)
             for i in range(len(bodies) - 1)
         )
         if size > room:

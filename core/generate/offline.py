@@ -52,7 +52,8 @@ from core.models import (
     ThreadOptions,
     Tone,
 )
-from core.text import pack_units, split_into_posts, weighted_length
+from core.text import pack_units, split_into_posts
+from core.text.platforms import rules_for
 
 _LABELS = {
     Tone.NEUTRAL: "Takeaway: ",
@@ -80,7 +81,8 @@ class OfflineGenerator:
         self, article: Article, options: ThreadOptions, on_post: OnPost | None = None
     ) -> Thread:
         texts = await asyncio.to_thread(thread_texts, article, options)
-        posts = tuple(Post(text, weighted_length(text)) for text in texts)
+        length = rules_for(options.platform).length
+        posts = tuple(Post(text, length(text)) for text in texts)
         if on_post is not None:
             for i, text in enumerate(texts):
                 await on_post(i, text)
@@ -98,7 +100,7 @@ def thread_texts(article: Article, options: ThreadOptions) -> list[str]:
 
 
 def summarize(article: Article, options: ThreadOptions) -> list[str]:
-    """Hook, key sentences in article order, takeaway; every post ≤ 280, numbered, linked.
+    """Hook, key sentences in article order, takeaway; every post within the platform's limit, numbered, linked.
 
     Raises `EmptyArticle` when the text has no usable sentence.
     """
@@ -113,7 +115,8 @@ def summarize(article: Article, options: ThreadOptions) -> list[str]:
     punchy = options.tone == Tone.PUNCHY
     title = (article.title or "").strip()
     room = _hook_room(options, link, title)
-    lead = choose_lead(ranked, title, lambda r: weighted_length(compress(r.sentence.text)) <= room)
+    length = rules_for(options.platform).length
+    lead = choose_lead(ranked, title, lambda r: length(compress(r.sentence.text)) <= room)
     takeaway = choose_takeaway(ranked, exclude=lead) if upper > 1 else None
     body_posts = _body_target(article.text, upper, punchy)
     body = choose_body(ranked, body_posts, exclude=(lead, takeaway), punchy=punchy)
@@ -194,9 +197,10 @@ def _body_target(text: str, upper: int, punchy: bool) -> int:
 
 def _hook_room(options: ThreadOptions, link: str | None, title: str) -> int:
     """Weighted room for the lead next to the title in the first post."""
-    room = 280 - 12 - (25 if link and options.link == LinkPolicy.FIRST else 0)
-    room -= 6 if options.emoji else 0
-    return room - (weighted_length(title) + 2 if title else 0)
+    rules = rules_for(options.platform)
+    link_cost = rules.length(link) + 2 if link and options.link == LinkPolicy.FIRST else 0
+    room = rules.limit - 12 - link_cost - (6 if options.emoji else 0)
+    return room - (rules.length(title) + 2 if title else 0)
 
 
 def _hook(title: str, lead: Ranked | None, options: ThreadOptions) -> str:

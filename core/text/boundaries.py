@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 
-import regex
-
-from core.text.length import EMOJI_LENGTH, HEAVY_RUNS, URL_LENGTH, emoji_spans
+from core.text.graphemes import grapheme_spans
+from core.text.length import emoji_spans
 from core.text.urls import find_urls
 
 PARAGRAPH, LINE, SENTENCE, CLAUSE, WORD, CHAR = 6, 5, 4, 3, 2, 1
@@ -111,18 +109,4 @@ def _char_cuts(text: str, blocked: bytearray) -> list[int]:
 def grapheme_bounds(text: str, start: int = 0, end: int | None = None) -> list[int]:
     """Start offsets of grapheme clusters in text[start:end], plus the end offset."""
     stop = len(text) if end is None else end
-    bounds = [m.start() for m in regex.finditer(r"\X", text, pos=start, endpos=stop)]
-    bounds.append(stop)
-    return bounds
-
-
-def weight_prefix(text: str) -> list[int]:
-    """prefix[i] = estimated weighted length of text[:i] (exact for cuts between atoms)."""
-    weights = [1] * len(text)
-    if not text.isascii():
-        for m in HEAVY_RUNS.finditer(text):
-            weights[m.start():m.end()] = [2] * (m.end() - m.start())
-    for spans, value in ((emoji_spans(text), EMOJI_LENGTH), (find_urls(text), URL_LENGTH)):
-        for start, end in spans:
-            weights[start:end] = [value] + [0] * (end - start - 1)
-    return [0, *accumulate(weights)]
+    return [s for s, _ in grapheme_spans(text, start, stop)] + [stop]

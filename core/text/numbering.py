@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from core.models import Numbering, NumberingPosition, ThreadOptions
-from core.text.length import weighted_length
+from core.text.platforms import rules_for
 
 THREAD_MARK = "🧵"
 
@@ -47,9 +47,9 @@ def number_body(body: str, index: int, total: int, options: ThreadOptions) -> st
 
 
 def label_width(index: int, total: int, options: ThreadOptions) -> int:
-    """Weighted width a label adds to post `index`, its joining space included."""
+    """Width (by the platform's rules) a label adds to post `index`, its joining space included."""
     tag = label(index, total, options.numbering)
-    return weighted_length(tag) + 1 if tag else 0
+    return rules_for(options.platform).length(tag) + 1 if tag else 0
 
 
 def widest_index(n: int, options: ThreadOptions) -> int:

@@ -1,7 +1,7 @@
 """From text to finished posts: split mode, packing for generators, and LLM drafts.
 
-Every post returned here is at most MAX_POST_LENGTH by ``weighted_length``, numbering and
-link included. The numbering width is reserved for the final count: bodies are cut for an
+Every post returned here fits the rules of the platform (``core.text.platforms``; X's
+280 weighted characters by default), numbering and link included. The numbering width is reserved for the final count: bodies are cut for an
 assumed total (every body leaves room for that total's widest label), and cut again with the
 count they produced until it is stable.
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.models import MAX_POST_LENGTH, LinkPolicy, ThreadOptions
-from core.text.length import normalize, weighted_length
+from core.models import LinkPolicy, ThreadOptions
+from core.text.length import normalize
 from core.text.numbering import number_body, numbering_width, strip_numbering, widest_index
+from core.text.platforms import Rules, rules_for
 from core.text.split import Chunk
 
 MAX_ROUNDS = 50  # counts settle in 1-3 rounds; this only bounds a pathological case
@@ -28,11 +29,13 @@ def _finish(body: str, index: int, total: int, options: ThreadOptions,
 class _Layout:
     """Bodies of all chunks for one assumed total, with the link placed by policy."""
 
-    def __init__(self, options: ThreadOptions, link: str | None, reserve_link: bool) -> None:
+    def __init__(self, options: ThreadOptions, link: str | None, reserve_link: bool,
+                 rules: Rules) -> None:
         self.options = options
+        self.rules = rules
         self.link = link if link and options.link != LinkPolicy.NONE else None
         self.reserve = reserve_link and options.link == LinkPolicy.FIRST and self.link
-        self.link_cost = 1 + weighted_length(self.link) if self.link else 0
+        self.link_cost = 1 + rules.length(self.link) if self.link else 0
 
     def _link_on(self, index: int) -> str | None:
         return self.link if self.reserve and index == 1 else None
@@ -44,11 +47,11 @@ class _Layout:
         width = numbering_width(total, self.options)
 
         def budget(index: int) -> int:
-            return MAX_POST_LENGTH - width - (self.link_cost if self._link_on(index) else 0)
+            return self.rules.limit - width - (self.link_cost if self._link_on(index) else 0)
 
         def fits(index: int, body: str) -> bool:
             text = _finish(body, widest, total, self.options, self._link_on(index))
-            return weighted_length(text) <= MAX_POST_LENGTH
+            return self.rules.fits(text)
 
         posts: list[tuple[str, str | None]] = []
         for chunk in chunks:
@@ -64,21 +67,21 @@ class _Layout:
             body = posts[at][0]
             text = _finish(body, widest_index(total, self.options), total, self.options,
                            self.link)
-            if weighted_length(text) <= MAX_POST_LENGTH:
+            if self.rules.fits(text):
                 posts[at] = (body, self.link)
                 return
         posts.insert(at + 1 if posts else 0, (self.link or "", None))
 
 
 def layout(chunks: Sequence[Chunk], options: ThreadOptions, link: str | None,
-           *, reserve_link: bool) -> list[str]:
+           *, reserve_link: bool, rules: Rules) -> list[str]:
     """Cut, place the link, and number. Bodies are cut for an assumed total; a larger
     count is re-cut with its own (wider) labels, a smaller one re-cut only when its labels
     are narrower; cuts made for a larger total always fit a smaller one."""
     if not chunks:
         return []
-    plan = _Layout(options, link, reserve_link)
-    total = _estimate(chunks)
+    plan = _Layout(options, link, reserve_link, rules)
+    total = _estimate(chunks, rules.limit)
     tried: set[int] = set()
     for _ in range(MAX_ROUNDS):
         posts = plan.run(chunks, total)
@@ -93,30 +96,39 @@ def layout(chunks: Sequence[Chunk], options: ThreadOptions, link: str | None,
             for i, (body, with_link) in enumerate(posts, 1)]
 
 
-def _estimate(chunks: Sequence[Chunk]) -> int:
+def _estimate(chunks: Sequence[Chunk], limit: int) -> int:
     """A lower bound of the count, so the smallest stable count is found from below."""
     weight = sum(chunk.prefix[-1] for chunk in chunks)
-    return max(len(chunks), 1, weight // MAX_POST_LENGTH)
+    return max(len(chunks), 1, weight // limit)
 
 
-def split_into_posts(text: str, options: ThreadOptions, link: str | None = None) -> list[str]:
-    """Split mode: the person's own text, whole and in order, cut into numbered posts."""
-    chunk = Chunk(text)
-    return layout([chunk] if chunk.text else [], options, link, reserve_link=True)
+def _rules(options: ThreadOptions, rules: Rules | None) -> Rules:
+    return rules or rules_for(options.platform)
+
+
+def split_into_posts(text: str, options: ThreadOptions, link: str | None = None,
+                     *, rules: Rules | None = None) -> list[str]:
+    """Split mode: the person's own text, whole and in order, cut into numbered posts.
+    `rules` (else the options' platform's) say how long a post may be."""
+    rules = _rules(options, rules)
+    chunk = Chunk(text, rules)
+    return layout([chunk] if chunk.text else [], options, link, reserve_link=True, rules=rules)
 
 
 def pack_units(groups: Sequence[Sequence[str]], options: ThreadOptions,
-               link: str | None = None, *, max_posts: int | None = None) -> list[str]:
+               link: str | None = None, *, max_posts: int | None = None,
+               rules: Rules | None = None) -> list[str]:
     """Pack sentences into posts; each group starts a new post. Sentences longer than a
     post are cut like split mode. `max_posts` (else options.max_posts) is a soft target:
     over it, groups may share posts; no sentence is ever dropped here."""
     texts = [" ".join(s.strip() for s in group if s.strip()) for group in groups]
-    chunks = [Chunk(t) for t in texts if t]
-    posts = layout(chunks, options, link, reserve_link=True)
+    rules = _rules(options, rules)
+    chunks = [Chunk(t, rules) for t in texts if t]
+    posts = layout(chunks, options, link, reserve_link=True, rules=rules)
     target = max_posts or options.max_posts
     if target and len(posts) > target and len(chunks) > 1:
-        merged = Chunk("\n\n".join(c.text for c in chunks))
-        shorter = layout([merged], options, link, reserve_link=True)
+        merged = Chunk("\n\n".join(c.text for c in chunks), rules)
+        shorter = layout([merged], options, link, reserve_link=True, rules=rules)
         posts = shorter if len(shorter) < len(posts) else posts
     return posts
 
@@ -126,9 +138,10 @@ def _dedupe_key(text: str) -> str:
 
 
 def finalize_posts(drafts: Sequence[str], options: ThreadOptions,
-                   link: str | None = None) -> list[str]:
+                   link: str | None = None, *, rules: Rules | None = None) -> list[str]:
     """LLM drafts → posts: strip the model's numbering, drop empty and duplicate drafts,
     re-split over-long ones at the right boundaries (never truncate), number, add link."""
+    rules = _rules(options, rules)
     seen: set[str] = set()
     chunks: list[Chunk] = []
     for draft in drafts:
@@ -136,5 +149,5 @@ def finalize_posts(drafts: Sequence[str], options: ThreadOptions,
         key = _dedupe_key(body)
         if body and key not in seen:
             seen.add(key)
-            chunks.append(Chunk(body))
-    return layout(chunks, options, link, reserve_link=False)
+            chunks.append(Chunk(body, rules))
+    return layout(chunks, options, link, reserve_link=False, rules=rules)

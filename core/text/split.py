@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 
 from core.text import boundaries as b
 from core.text.length import normalize
+from core.text.platforms import Rules, rules_for
 
 # a better boundary is used when it fills at least this share of the post
 # (a third: a one-sentence post reads better than a sentence broken mid-way)
@@ -23,11 +25,13 @@ Fits = Callable[[int, str], bool]  # (post index, body) -> does the finished pos
 class Chunk:
     """A text that starts a new post; its analysis is reused across budgets."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, rules: Rules | None = None) -> None:
         self.text = normalize(text).strip()
+        self.rules = rules or rules_for()
         self.blocked = b.blocked_positions(self.text, b.protected_spans(self.text))
         self.cuts = b.find_cuts(self.text, self.blocked)
-        self.prefix = b.weight_prefix(self.text)
+        # prefix[i]: estimated length of text[:i] (exact for cuts between atoms)
+        self.prefix = [0, *accumulate(self.rules.weights(self.text))]
         self._by_level = {
             level: [c for c in self.cuts if c.level >= level] for level in LEVELS}
         self._ends = {level: [c.left_end for c in cuts] for level, cuts in self._by_level.items()}

@@ -26,7 +26,7 @@ from core.models import (
     is_valid_id,
 )
 from core.services import Services
-from core.text import weighted_length
+from core.text.platforms import rules_for
 from core.usecases.sources import load_article, validate_request
 
 log = logging.getLogger("threadr.threads")
@@ -221,21 +221,24 @@ async def update_thread(
     services: Services, user_id: str, thread_id: str, posts: list[str],
     expected_version: int | None = None,
 ) -> Thread:
-    """Replace a thread's posts with the person's edits, each re-checked by the length engine.
+    """Replace a thread's posts with the person's edits, each re-checked by the length engine
+    with the rules of the platform the thread is made for.
 
     With `expected_version` (the version the editor started from) a stale edit raises
     `VersionConflict` instead of overwriting someone else's change.
     """
-    _check_id(thread_id)
+    current = await get_thread(services, user_id, thread_id)  # checks the id too
+    rules = rules_for(current.options.platform)
     checked = []
     for i, text in enumerate(posts):
         text = text.strip()
-        length = weighted_length(text)
+        length = rules.length(text)
         if not text:
             raise InvalidInput(f"Post {i + 1} is empty.")
-        if length > 280:
+        if not rules.fits(text):
             raise PostTooLong(
-                f"Post {i + 1} is {length} characters long; X allows 280.",
+                f"Post {i + 1} is {length} characters long; {rules.name} allows {rules.limit}"
+                + (f" (and {rules.max_bytes} bytes)." if rules.max_bytes else "."),
                 index=i, weighted_length=length,
             )
         checked.append(Post(text, length))

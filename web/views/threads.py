@@ -8,7 +8,7 @@ from aiohttp import web
 
 from core.errors import ThreadrError
 from core.models import Source, ThreadOptions, ThreadRequest
-from core.text import weighted_length
+from core.text.platforms import rules_for
 from core.usecases import threads as usecase
 from web.errors import error_payload
 from web.inputs import SMALL_BODY, caller, current_user, parse_json, query_int
@@ -50,10 +50,10 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
     async def on_meta(source: Source) -> None:
         await stream.send("meta", {"source": source.as_dict()})
 
+    length = rules_for(thread_request.options.platform).length
+
     async def on_post(index: int, text: str) -> None:
-        await stream.send("post", {
-            "index": index, "text": text, "weighted_length": weighted_length(text),
-        })
+        await stream.send("post", {"index": index, "text": text, "weighted_length": length(text)})
 
     work = usecase.generate_thread(services, who, thread_request, on_meta=on_meta,
                                    on_post=on_post)
