@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bots import chat, chat_texts
 from core.errors import BillingNotConfigured
@@ -37,10 +37,14 @@ async def caller_for(services: Services, platform: str, external_id: str | int) 
 
 
 async def make_thread(
-    services: Services, platform: str, external_id: str | int, request: ThreadRequest
+    services: Services, platform: str, external_id: str | int, request: ThreadRequest,
+    chat_id: str | int | None = None,
 ) -> Thread:
-    """Generate a thread for a chat user (quota charged to their account)."""
+    """Generate a thread for a chat user (quota charged to their account; burst-limited per
+    chat user and per chat)."""
     caller = await caller_for(services, platform, external_id)
+    caller = replace(caller, identity=str(external_id),
+                     chat=None if chat_id is None else str(chat_id))
     return await generate_thread(services, caller, request)
 
 

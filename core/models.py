@@ -259,6 +259,19 @@ class Caller:
     platform: str
     user_id: str | None = None
     ip: str | None = None
+    identity: str | None = None  # the chat user on that platform (bots)
+    chat: str | None = None  # the chat or channel the request came from (bots)
+
+    @property
+    def burst_subjects(self) -> tuple[str, ...]:
+        """Who a burst limit counts against: the client IP (web), the chat user and the chat
+        (bots), so no surface is unlimited."""
+        subjects = [self.ip] if self.ip else []
+        if self.identity:
+            subjects.append(f"{self.platform}:{self.identity}")
+        if self.chat:
+            subjects.append(f"{self.platform}-chat:{self.chat}")
+        return tuple(subjects)
 
     @property
     def quota_key(self) -> str:

@@ -154,6 +154,12 @@ class Quotas:
             self._metrics.quota_rejections.labels(kind=f"burst_{action}").inc()
             raise RateLimited(retry_after=math.ceil(retry))
 
+    async def charge_burst(self, subject: str, action: str) -> None:
+        """Count one more `action` against `subject`'s burst window without refusing anything
+        (an expensive failure: free for the daily quota, not for the burst limit)."""
+        await self.counters.hit(self.policy.burst_key(subject, action),
+                                self.policy.burst_per_minute, BURST_WINDOW_SECONDS)
+
     async def used(self, quota_key: str, premium: bool = False) -> int:
         """Units charged (or reserved) today for this identity."""
         return await self.counters.get_count(self.policy.day_key(quota_key, self._clock()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,4 +37,4 @@ class Services:
     billing: Any | None = None  # core.billing.Billing when Stripe is configured
     clock: Callable[[], datetime] = field(default=utcnow)
     # Generations in progress in this process, by cache key (single-flight).
-    inflight: dict[str, asyncio.Future] = field(default_factory=dict)
+    inflight: dict = field(default_factory=dict)  # cache key → the computation in progress

@@ -74,7 +74,8 @@ def request_from_options(url: str | None, text: str | None) -> ThreadRequest | N
 
 async def send_thread(bot, interaction: discord.Interaction, request: ThreadRequest) -> None:
     services = bot.services
-    thread = await chat_flow.make_thread(services, PLATFORM, interaction.user.id, request)
+    thread = await chat_flow.make_thread(services, PLATFORM, interaction.user.id, request,
+                                         chat_id=interaction.channel_id)
     key = await chat_flow.remember(services, PLATFORM, request, thread)
     messages = thread_messages(thread)
     view = thread_view(key, first_post_intent(thread))

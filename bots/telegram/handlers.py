@@ -118,7 +118,8 @@ class TelegramHandlers:
         pending = context.chat_data.setdefault("working", {})
         pending[update.update_id] = working
         services = self.services()
-        thread = await chat_flow.make_thread(services, PLATFORM, update.effective_user.id, request)
+        thread = await chat_flow.make_thread(services, PLATFORM, update.effective_user.id, request,
+                                             chat_id=chat_.id)
         key = await chat_flow.remember(services, PLATFORM, request, thread)
         messages = telegram_messages(thread)
         markup = keyboard(key, first_post_intent(thread))

@@ -37,6 +37,7 @@ OnMeta = Callable[[Source], Awaitable[None]]
 _SINGLE_FLIGHT_WAIT = 30.0
 _SINGLE_FLIGHT_POLL = 0.05
 _USAGE_RECORD_BUDGET = 1.0  # seconds the best-effort usage record may add to an answer
+_EXPENSIVE_SECONDS = 1.0  # a failure that took longer than this counts against the burst limit
 
 
 async def generate_thread(
@@ -55,22 +56,24 @@ async def generate_thread(
     Raises domain errors (QuotaExceeded, RateLimited, BlockedUrl, Paywalled, …).
     """
     validate_request(services.settings, request)
-    if caller.ip:
-        await services.quotas.check_burst(caller.ip, "generate")
+    for subject in caller.burst_subjects:
+        await services.quotas.check_burst(subject, "generate")
     premium = await _is_premium(services, caller)
     _check_post_limit(request.options, premium)
     reservation = await services.quotas.reserve(caller.quota_key, premium)
+    delivery = _Delivery(on_post)
+    started = asyncio.get_running_loop().time()
     try:
         article = await load_article(services.fetcher, request)
         if on_meta:
             await on_meta(Source.from_article(article))
         key = _cache_key(services, request, article.text)
-        thread = await _cached_or_generate(services, key, article, request.options, on_post)
+        thread = await _cached_or_generate(services, key, article, request.options,
+                                           delivery.send if on_post else None)
         if caller.user_id:
             thread = await services.store.save_thread(caller.user_id, thread)
     except BaseException:
-        await reservation.release()
-        services.metrics.generations.labels(services.generator.name, "failed").inc()
+        await _settle_failure(services, caller, reservation, delivery, started)
         raise
     if thread.cached:
         await reservation.release()
@@ -79,6 +82,32 @@ async def generate_thread(
         await reservation.commit()
     await _record_usage(services, caller, thread)
     return thread
+
+
+class _Delivery:
+    """Passes posts to the caller's `on_post` and remembers whether one reached them."""
+
+    def __init__(self, on_post: OnPost | None) -> None:
+        self._on_post = on_post
+        self.delivered = False
+
+    async def send(self, index: int, text: str) -> None:
+        await self._on_post(index, text)
+        self.delivered = True
+
+
+async def _settle_failure(services, caller, reservation, delivery, started) -> None:
+    """A hang-up after the first post reached the person is charged (the work was done and
+    seen); any other failure gives the unit back. A failure that cost real work (over
+    `_EXPENSIVE_SECONDS`) still counts one more against the burst limit."""
+    services.metrics.generations.labels(services.generator.name, "failed").inc()
+    if delivery.delivered:
+        await reservation.commit()
+        return
+    await reservation.release()
+    if asyncio.get_running_loop().time() - started > _EXPENSIVE_SECONDS:
+        for subject in caller.burst_subjects:
+            await services.quotas.charge_burst(subject, "generate")
 
 
 async def preview_thread(services: Services, request: ThreadRequest) -> Thread:
@@ -130,22 +159,64 @@ async def _cached_or_generate(
 
 
 async def _single_flight(services, key, article, options, on_post) -> Thread:
+    """Compute `key` once per process. The computation is a task of its own, shielded from
+    the leader's cancellation: when the leader's client leaves, followers still get their
+    thread (the work is cancelled only when nobody is waiting for it any more)."""
     inflight = services.inflight
     if key in inflight:  # same process: share the computation in progress
-        thread = await asyncio.shield(inflight[key])
+        shared = inflight[key]
+        shared.waiting += 1
+        try:
+            thread = await asyncio.shield(shared.task)
+        finally:
+            shared.waiting -= 1
         return _as_cached(thread)
-    future = asyncio.get_running_loop().create_future()
-    inflight[key] = future
+    relay = _Relay(on_post)
+    task = asyncio.create_task(
+        _generate_across_processes(services, key, article, options,
+                                   relay.send if on_post else None))
+    shared = inflight[key] = _Shared(task)
+    task.add_done_callback(lambda done: _forget(inflight, key, done))
     try:
-        thread = await _generate_across_processes(services, key, article, options, on_post)
-        future.set_result(thread)
-        return thread
-    except BaseException as exc:
-        future.set_exception(exc)
-        future.exception()  # mark retrieved: followers re-raise it themselves
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        relay.detach()  # the leader is gone: no more posts to its stream
+        if shared.waiting == 0:
+            task.cancel()
         raise
-    finally:
-        inflight.pop(key, None)
+
+
+class _Shared:
+    def __init__(self, task: asyncio.Task) -> None:
+        self.task = task
+        self.waiting = 0  # followers awaiting it
+
+
+class _Relay:
+    """The leader's `on_post`, until the leader leaves; a failing stream (the leader's client
+    hung up) never fails the shared computation."""
+
+    def __init__(self, on_post: OnPost | None) -> None:
+        self._on_post = on_post
+
+    def detach(self) -> None:
+        self._on_post = None
+
+    async def send(self, index: int, text: str) -> None:
+        if self._on_post is None:
+            return
+        try:
+            await self._on_post(index, text)
+        except Exception:
+            log.info("the first requester stopped listening; the thread is still made")
+            self._on_post = None
+
+
+def _forget(inflight: dict, key: str, task: asyncio.Task) -> None:
+    if key in inflight and inflight[key].task is task:
+        del inflight[key]
+    if not task.cancelled():
+        task.exception()  # retrieved here: each waiter re-raises it itself
 
 
 async def _generate_across_processes(services, key, article, options, on_post) -> Thread:

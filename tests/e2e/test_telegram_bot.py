@@ -277,3 +277,32 @@ async def test_threadr_serve_mounts_the_webhook_and_shares_the_web_services(
     right = await client.post("/telegram/webhook", json=update, headers={SECRET_HEADER: "s3cret"})
     assert right.status == 200
     assert (await answer_after(api, 0)).startswith("Free plan")
+
+
+async def test_one_chat_identity_is_burst_limited_even_when_every_request_fails(api, tg_settings):
+    """H2: 40 failing requests from one Telegram identity were never limited."""
+    async with running_telegram(tg_settings.with_(burst_per_minute=3), api):
+        for i in range(5):
+            api.send_text(USER, f"http://10.1.2.{i}/admin")
+        await api.wait_until(lambda: len(api.sent("editMessageText")) >= 5)
+    answers = [m["text"] for m in api.sent("editMessageText")]
+    assert sum("cannot fetch that address" in a for a in answers) == 3
+    assert sum("slow down" in a.lower() or "too many" in a.lower() for a in answers) == 2
+
+
+async def test_a_chat_is_burst_limited_across_its_members(tg_settings):
+    from bots import chat_flow
+    from core.bootstrap import build_services
+    from core.errors import BlockedUrl, RateLimited
+    from core.models import ThreadRequest
+
+    async with build_services(tg_settings.with_(burst_per_minute=3)) as services:
+        request = ThreadRequest(url="http://10.0.0.1/admin")
+        outcomes = []
+        for member in range(5):  # five different people in one group chat
+            try:
+                await chat_flow.make_thread(services, "telegram", 1000 + member, request,
+                                            chat_id=-4242)
+            except (BlockedUrl, RateLimited) as exc:
+                outcomes.append(type(exc).__name__)
+    assert outcomes == ["BlockedUrl"] * 3 + ["RateLimited"] * 2

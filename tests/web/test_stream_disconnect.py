@@ -42,7 +42,7 @@ async def test_closing_the_stream_cancels_generation(aiohttp_client, web_setting
     response.close()  # the person closed the tab
     await asyncio.wait_for(slow.cancelled.wait(), 10)
     usage = await (await client.get("/api/v1/usage")).json()
-    assert usage["used"] == 0  # an undelivered thread costs nothing
+    assert usage["used"] == 1  # the first post reached the person: charged (H1)
 
 
 async def test_a_quiet_stream_sends_heartbeat_comments(aiohttp_client, web_settings, services):
