@@ -1,27 +1,43 @@
 """The main text: trafilatura's fast path, vetted by our own content scorer.
 
 trafilatura (fast mode, no comments) finds the article body well but keeps some clutter
-(newsletter boxes, related-link lists, captions). Our scorer's regions are a second,
-independent opinion: when they cover most of trafilatura's text, paragraphs outside them
-are dropped. When trafilatura finds nothing, the regions' own paragraphs are the text.
-Finally the headline is taken off the top.
+(newsletter boxes, related-link lists, captions) and sometimes stops early (a body split
+into chunks by an ad slot). Our scorer's regions are a second, independent opinion:
+- when they cover most of trafilatura's text, paragraphs outside them are dropped;
+- when they hold a lot of prose trafilatura did not return, that prose is put back;
+- when trafilatura finds nothing but the headline, the regions' own paragraphs are the text.
+Finally the headline comes off the top and edge furniture off both ends (extract_tidy).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
 from core.articles.extract_html import word_key, words
 from core.articles.extract_score import ContentMap, content_regions, region_paragraphs
+from core.articles.extract_tidy import is_call_to_action, tidy
 from core.articles.metadata import PageMetadata
 
-_AGREEMENT = 0.6  # share of trafilatura's words our regions must hold before we trust them
-_TOP = 3  # how many leading paragraphs may be headline repeats or kickers
 _CHROME_ONLY_CHARS = 200  # below this, text found only outside content blocks is page chrome
+_SENTENCE_END = (".", "!", "?", "…", ".”", ".\"", "?”", "!”", ".)")
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The numbers the combination rests on (bench/bench_extraction.py --folds checks them)."""
+
+    agreement: float = 0.6  # share of trafilatura's words our regions must hold to vet it
+    prose_words: int = 20  # a paragraph of our regions this long, ending a sentence, is prose
+    recover: float = 0.5  # missed prose at least this share of trafilatura's words is put back
+    top: int = 3  # how many leading paragraphs may be headline repeats or kickers
+
+
+DEFAULT = Tuning()
 
 
 def _trafilatura_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
@@ -40,41 +56,69 @@ def _trafilatura_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def _vetted(paragraphs: list[str], ours: list[str]) -> list[str]:
-    """`paragraphs` minus those not among `ours`, when `ours` hold most of them."""
+def _is_prose(paragraph: str, tuning: Tuning) -> bool:
+    """Sentences, not a teaser title or a widget: long enough and ending like a sentence."""
+    return (
+        len(words(paragraph)) >= tuning.prose_words
+        and paragraph.rstrip().endswith(_SENTENCE_END)
+        and not is_call_to_action(paragraph)
+    )
+
+
+def _combined(found: list[str], ours: list[tuple[str, str]], tuning: Tuning) -> list[str]:
+    """trafilatura's paragraphs vetted by ours, plus the prose of ours it missed.
+
+    `ours` pairs each paragraph with its container's signature. Missed prose is put back
+    only from containers shaped like those holding text both found (the other chunks of a
+    body split by ad slots), never from other posts or widgets around it.
+    """
     if not ours:
-        return paragraphs
-    our_keys = [word_key(p) for p in ours]
+        return found
+    our_keys = [word_key(p) for p, _ in ours]
     exact, region_text = set(our_keys), f" {' '.join(our_keys)} "
-    keys = [word_key(p) for p in paragraphs]
+    keys = [word_key(p) for p in found]
     # exact hits first: the substring scan (for differently split paragraphs) is the slow path
     inside = [not key or key in exact or f" {key} " in region_text for key in keys]
-    total = sum(len(key.split()) for key in keys) or 1
+    total = sum(len(key.split()) for key in keys)
     agreed = sum(len(key.split()) for key, ok in zip(keys, inside, strict=True) if ok)
-    if agreed / total < _AGREEMENT:
-        return paragraphs
-    return [p for p, ok in zip(paragraphs, inside, strict=True) if ok]
-
-
-def _without_headline(paragraphs: list[str], meta: PageMetadata) -> list[str]:
-    """Repeats of the headline (h1, title, og:title…) and bare links at the top removed."""
-    headings = {word_key(h) for h in meta.headings} - {""}
-    top = [
-        p for p in paragraphs[:_TOP]
-        if word_key(p) not in headings and not (p.startswith("http") and " " not in p)
+    if total and agreed / total < tuning.agreement:
+        return found
+    vetted = [p for p, ok in zip(found, inside, strict=True) if ok]
+    found_exact, found_text = set(keys), f" {' '.join(keys)} "
+    shared = [key in found_exact or f" {key} " in found_text for key in our_keys]
+    shapes = {sig for (_, sig), both in zip(ours, shared, strict=True) if both}
+    missed = [
+        not both and sig in shapes and _is_prose(p, tuning)
+        for (p, sig), both in zip(ours, shared, strict=True)
     ]
-    return top + paragraphs[_TOP:]
+    missed_words = sum(len(k.split()) for k, m in zip(our_keys, missed, strict=True) if m)
+    if not missed_words or missed_words < tuning.recover * total:
+        return vetted
+    # ours in reading order: what both found, and the prose trafilatura missed
+    return [p for (p, _), both, m in zip(ours, shared, missed, strict=True) if both or m]
 
 
-def main_paragraphs(tree: HtmlElement, url: str | None, meta: PageMetadata) -> list[str]:
+def _without_headline(paragraphs: list, meta: PageMetadata, tuning: Tuning) -> list:
+    """Repeats of the headline (h1, title, og:title…) and bare links at the top removed.
+
+    Items are paragraphs, or (paragraph, anything) pairs."""
+    headings = {word_key(h) for h in meta.headings} - {""}
+
+    def headline(item) -> bool:
+        text = item if isinstance(item, str) else item[0]
+        return word_key(text) in headings or (text.startswith("http") and " " not in text)
+
+    return [p for p in paragraphs[: tuning.top] if not headline(p)] + paragraphs[tuning.top:]
+
+
+def main_paragraphs(
+    tree: HtmlElement, url: str | None, meta: PageMetadata, tuning: Tuning = DEFAULT,
+) -> list[str]:
     """The article's paragraphs in reading order; [] when the page has no article text."""
     content = ContentMap(tree)
-    ours = region_paragraphs(content, content_regions(content))
-    found = _trafilatura_paragraphs(tree, url)
+    ours = _without_headline(region_paragraphs(content, content_regions(content)), meta, tuning)
+    found = _without_headline(_trafilatura_paragraphs(tree, url), meta, tuning)
     if not content.blocks and sum(map(len, found)) < _CHROME_ONLY_CHARS:
         return []  # the little text there is sits in navigation, footers, scripts…
-    if found:
-        found = _vetted(_without_headline(found, meta), ours)
-    else:
-        found = _without_headline(ours, meta)
-    return [p for p in found if words(p)]
+    found = _combined(found, ours, tuning) if found else [p for p, _ in ours]
+    return tidy([p for p in found if words(p)])

@@ -168,8 +168,15 @@ def content_regions(cmap: ContentMap) -> list[HtmlElement]:
     return sorted(outer, key=lambda el: cmap.order.get(el, -1))
 
 
-def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[str]:
-    """Paragraph texts of the regions: boilerplate-named and link-heavy blocks left out."""
+def _signature(el: HtmlElement) -> str:
+    """Tag and class of the element holding a block: chunks of one body share it."""
+    parent = el.getparent()
+    return "" if parent is None else f"{parent.tag}.{parent.get('class') or ''}"
+
+
+def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[tuple[str, str]]:
+    """Paragraph texts of the regions, each with its container's signature (`_signature`):
+    boilerplate-named and link-heavy blocks left out."""
     spans = [(cmap.order.get(r, -1), cmap.subtree_end(r)) for r in regions]
     paragraphs = []
     for block in cmap.blocks:
@@ -178,5 +185,8 @@ def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[str]
             continue
         if block.link_chars > len(squash(block.text)) / 2:
             continue
-        paragraphs.extend(t for t in (squash(line) for line in block.text.split("\n")) if t)
+        signature = _signature(block.element)
+        paragraphs.extend(
+            (t, signature) for t in (squash(line) for line in block.text.split("\n")) if t
+        )
     return paragraphs

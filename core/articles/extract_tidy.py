@@ -1,0 +1,66 @@
+"""Paragraph-level rules that hold on any site: furniture at the edges of the main text.
+
+Pure functions over lists of paragraph strings (no tree, no I/O). What they remove:
+- calls to action (newsletter boxes, "follow us on…", "have a tip?", "click here…") and
+  at the top or bottom of the text, and "Read more: …" link lines anywhere;
+- dangling labels at the bottom ("Tags", "comments", "Explore further"): a word or two with
+  no sentence after them head a section that was not kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.articles.extract_html import words
+
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:subscri(?:be|ption)|sign(?:ing)? up\b|newsletters?|inbox|click here|tap here"
+    r"|follow (?:us|him|her|me|them)\b|(?:have|got) a (?:news )?tip|tell us what you think"
+    r"|explore further|download (?:our|the) app|join (?:us|our)\b"
+    r"|if you enjoyed this|get (?:the latest|more)\b[^.]*\b(?:updates|news|stories)"
+    r"|abonnieren|inscreva-se|suscr[ií]bete|iscriviti|abonnez-vous)",
+    re.IGNORECASE,
+)
+_LINK_LINE = re.compile(
+    r"^\W*(?:read more|related|see also|also read|read also|also|more|watch|listen|"
+    r"leia (?:também|mais)|lesen sie auch|mehr zum thema|lire aussi|leggi anche|lee también)"
+    r"\s*(?::|\||-|–|—)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»)\]]\s*$")
+_EDGE_WORDS = 60  # a call to action is short; a longer paragraph that mentions one is prose
+_LINK_LINE_WORDS = 25
+_LABEL_WORDS = 2  # "Tags", "comments", "Explore further"
+
+
+def is_call_to_action(paragraph: str) -> bool:
+    """A short paragraph asking the reader to subscribe, follow, click…, or a copyright."""
+    if len(words(paragraph)) > _EDGE_WORDS:
+        return False
+    return bool(_CALL_TO_ACTION.search(paragraph))
+
+
+def is_link_line(paragraph: str) -> bool:
+    """"Read more: <headline>", "Related: …", "[Related: …]", "Leia também: …"."""
+    return len(words(paragraph)) <= _LINK_LINE_WORDS and bool(_LINK_LINE.match(paragraph))
+
+
+def is_label(paragraph: str) -> bool:
+    """One or two words that end no sentence: a heading or a widget label (no number)."""
+    found = words(paragraph)
+    return (
+        len(found) <= _LABEL_WORDS
+        and not _SENTENCE_END.search(paragraph)
+        and not any(ch.isdigit() for ch in paragraph)
+    )
+
+
+def tidy(paragraphs: list[str]) -> list[str]:
+    """`paragraphs` without edge furniture and link lines; never empties a non-empty text."""
+    kept = [p for p in paragraphs if not is_link_line(p)] or paragraphs
+    start, end = 0, len(kept)
+    while start < end - 1 and is_call_to_action(kept[start]):
+        start += 1
+    while end > start + 1 and (is_call_to_action(kept[end - 1]) or is_label(kept[end - 1])):
+        end -= 1
+    return kept[start:end]
