@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 
 from core.articles.extract_html import word_key, words
+from core.articles.extract_match import OurText
 from core.articles.extract_score import ContentMap, content_regions, region_paragraphs
 from core.articles.extract_tidy import is_call_to_action, tidy
 from core.articles.metadata import PageMetadata
@@ -75,15 +76,16 @@ def _combined(found: list[str], ours: list[tuple[str, str]], tuning: Tuning) -> 
     if not ours:
         return found
     our_keys = [word_key(p) for p, _ in ours]
-    exact, region_text = set(our_keys), f" {' '.join(our_keys)} "
+    our_text = OurText(our_keys)
     keys = [word_key(p) for p in found]
-    # exact hits first: the substring scan (for differently split paragraphs) is the slow path
-    inside = [not key or key in exact or f" {key} " in region_text for key in keys]
+    matches = [our_text.find(key) for key in keys]
+    inside = [ok for ok, _ in matches]
     total = sum(len(key.split()) for key in keys)
     agreed = sum(len(key.split()) for key, ok in zip(keys, inside, strict=True) if ok)
     if total and agreed / total < tuning.agreement:
         return found
-    vetted = [p for p, ok in zip(found, inside, strict=True) if ok]
+    # kept paragraphs, in our fuller wording where trafilatura dropped words inside them
+    vetted = [ours[n][0] if n is not None else p for p, (ok, n) in zip(found, matches, strict=True) if ok]
     found_exact, found_text = set(keys), f" {' '.join(keys)} "
     shared = [key in found_exact or f" {key} " in found_text for key in our_keys]
     shapes = {sig for (_, sig), both in zip(ours, shared, strict=True) if both}

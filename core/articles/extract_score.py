@@ -30,8 +30,17 @@ _NEVER_CONTENT = frozenset(
 )
 _INLINE = frozenset(
     "a abbr b bdi bdo br cite code data dfn em font i kbd mark q s samp small span strong "
-    "sub sup time u var wbr del ins img label strike tt big".split()
+    "sub sup time u var wbr del ins img strike tt big nobr acronym".split()
 )
+# Elements that start a block of their own (or hold no prose). Any other tag (custom
+# elements, unknown ones) is inline too unless it holds blocks: its text belongs to the
+# sentence around it, "<p>costs <x-price>$5</x-price> a month</p>" stays one sentence.
+_BLOCKS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
+    "figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr html li main "
+    "menu nav ol p pre section summary table tbody td tfoot th thead tr ul caption legend "
+    "video audio canvas object embed iframe picture svg math".split()
+) | _NEVER_CONTENT
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DECAY = (1, 2, 6, 9, 12)  # ancestor level -> divisor (parent gets all, grandparent half…)
 _REGION_SHARE = 0.3  # a container scoring this share of the best one is a region too
@@ -71,6 +80,13 @@ def _never_content(el: HtmlElement) -> bool:
     )
 
 
+def _is_inline(el: HtmlElement) -> bool:
+    tag = el.tag
+    if tag in _INLINE:
+        return True
+    return tag not in _BLOCKS and next(el.iter(*_BLOCKS), None) is None
+
+
 def _loose_text(el: HtmlElement) -> tuple[str, int]:
     """Text of `el` outside its block children (line breaks kept), and its link characters."""
     parts, link_chars = [el.text or ""], 0
@@ -78,7 +94,7 @@ def _loose_text(el: HtmlElement) -> tuple[str, int]:
         tag = child.tag
         if tag == "br":
             parts.append("\n")
-        elif isinstance(tag, str) and tag in _INLINE:
+        elif isinstance(tag, str) and _is_inline(child):
             text = child.text_content()
             parts.append(text)
             anchors = [child] if tag == "a" else child.iter("a")
@@ -110,7 +126,7 @@ class ContentMap:
             stack.extend(
                 (c, boilerplate_at)
                 for c in reversed(el)
-                if isinstance(c.tag, str) and c.tag not in _INLINE
+                if isinstance(c.tag, str) and not _is_inline(c)
             )
         return found
 

@@ -28,6 +28,8 @@ _LINK_LINE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)\]]\s*$")
+_ENDS = re.compile(r"[.!?…:;\"”»)\]]\s*$|^\W*$")  # a sentence end, or no words at all
+_FIRST_WORD = re.compile(r"^(\w+)[\s,;]")
 _EDGE_WORDS = 60  # a call to action is short; a longer paragraph that mentions one is prose
 _LINK_LINE_WORDS = 25
 _LABEL_WORDS = 2  # "Tags", "comments", "Explore further"
@@ -55,9 +57,28 @@ def is_label(paragraph: str) -> bool:
     )
 
 
+def _continues(paragraph: str) -> bool:
+    """Starts with a lower-case word: "continues here", not "iPhone", "Der", "2019"."""
+    first = _FIRST_WORD.match(paragraph)
+    return bool(first) and first.group(1).islower() and first.group(1)[0].isalpha()
+
+
+def rejoined(paragraphs: list[str]) -> list[str]:
+    """A sentence cut by a line break (`<br>`) put back together: a line that ends no
+    sentence, followed by one that starts with a lower-case word, is one paragraph."""
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        if joined and _continues(paragraph) and not _ENDS.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {paragraph}"
+        else:
+            joined.append(paragraph)
+    return joined
+
+
 def tidy(paragraphs: list[str]) -> list[str]:
-    """`paragraphs` without edge furniture and link lines; never empties a non-empty text."""
-    kept = [p for p in paragraphs if not is_link_line(p)] or paragraphs
+    """`paragraphs` without edge furniture and link lines, sentences cut by line breaks
+    rejoined; never empties a non-empty text."""
+    kept = rejoined([p for p in paragraphs if not is_link_line(p)] or paragraphs)
     start, end = 0, len(kept)
     while start < end - 1 and is_call_to_action(kept[start]):
         start += 1
