@@ -20,7 +20,7 @@ _BOILERPLATE = (
     "comment", "share", "sharing", "social", "related", "recommend", "newsletter", "promo",
     "sidebar", "footer", "masthead", "nav", "menu", "breadcrumb", "subscribe", "signup",
     "sign-up", "advert", "sponsor", "popup", "modal", "cookie", "widget", "outbrain",
-    "taboola", "caption", "byline", "author-bio", "disqus", "most-popular", "trending",
+    "taboola", "caption", "credit", "byline", "author-bio", "disqus", "most-popular", "trending",
     "read-more", "readmore", "more-stories",
 )
 _CONTENT = ("article", "body", "content", "entry", "main", "post", "story", "text", "blog")
@@ -43,7 +43,9 @@ _BLOCKS = frozenset(
 ) | _NEVER_CONTENT
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DECAY = (1, 2, 6, 9, 12)  # ancestor level -> divisor (parent gets all, grandparent half…)
-_REGION_SHARE = 0.3  # a container scoring this share of the best one is a region too
+_REGION_SHARE = 0.3
+_IMAGES = frozenset({"img", "picture"})
+_CAPTION_WORDS = 30  # a container scoring this share of the best one is a region too
 
 
 @dataclass(frozen=True, slots=True)

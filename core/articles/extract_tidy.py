@@ -27,12 +27,20 @@ _LINK_LINE = re.compile(
     r"\s*(?::|\||-|–|—)",
     re.IGNORECASE,
 )
+_MORE_HEADING = re.compile(  # the label over a list of other stories
+    r"^\W*(?:you (?:may|might) (?:also )?like|more (?:from|on|stories|news|in|to read)"
+    r"|related(?: articles| stories| posts| content)?|recommended(?: for you)?|read next"
+    r"|most (?:read|popular|viewed)|trending(?: now)?|popular (?:now|posts|stories)"
+    r"|don'?t miss|further reading|see also)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)\]]\s*$")
 _ENDS = re.compile(r"[.!?…:;\"”»)\]]\s*$|^\W*$")  # a sentence end, or no words at all
 _FIRST_WORD = re.compile(r"^(\w+)[\s,;]")
 _EDGE_WORDS = 60  # a call to action is short; a longer paragraph that mentions one is prose
 _LINK_LINE_WORDS = 25
 _LABEL_WORDS = 2  # "Tags", "comments", "Explore further"
+_HEADING_WORDS = 6
 
 
 def is_call_to_action(paragraph: str) -> bool:
@@ -48,8 +56,11 @@ def is_link_line(paragraph: str) -> bool:
 
 
 def is_label(paragraph: str) -> bool:
-    """One or two words that end no sentence: a heading or a widget label (no number)."""
+    """A widget label or a heading over something not kept: one or two words ending no
+    sentence (never a number), or "You may also like…", "Most read", "Related stories"."""
     found = words(paragraph)
+    if len(found) <= _HEADING_WORDS and _MORE_HEADING.match(paragraph):
+        return True
     return (
         len(found) <= _LABEL_WORDS
         and not _SENTENCE_END.search(paragraph)
