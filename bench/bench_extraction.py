@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_extraction.py [DATA_DIR] [--repeat N]
 
-DATA_DIR defaults to ../shared/bench/extraction (next to the repo). Scores use the shared
+DATA_DIR defaults to shared/bench/extraction found next to the repo (../shared, or
+../../shared from a worktree under wt/), or under $THREADR_SHARED_DIR. Scores use the shared
 evaluator's own tokenizer and `score` (imported from DATA_DIR/evaluate.py, not copied).
 Pages are timed interleaved (each page through every extractor in turn, order rotating),
 so machine load hits all extractors alike; with --repeat N each page's time is the median
@@ -20,7 +21,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT / ".." / "shared" / "bench" / "extraction"
+
+
+def shared_data() -> Path | None:
+    """The shared extraction dev set, if this checkout can see it."""
+    import os
+
+    roots = [Path(os.environ["THREADR_SHARED_DIR"])] if os.environ.get("THREADR_SHARED_DIR") else []
+    roots += [ROOT.parent / "shared", ROOT.parent.parent / "shared"]
+    found = [r / "bench" / "extraction" for r in roots]
+    return next((d for d in found if (d / "ground-truth.json").is_file()), None)
+
+
+DEFAULT_DATA = shared_data() or ROOT / ".." / "shared" / "bench" / "extraction"
 sys.path.insert(0, str(ROOT))
 
 

@@ -85,7 +85,10 @@ def _combined(found: list[str], ours: list[tuple[str, str]], tuning: Tuning) -> 
     if total and agreed / total < tuning.agreement:
         return found
     # kept paragraphs, in our fuller wording where trafilatura dropped words inside them
-    vetted = [ours[n][0] if n is not None else p for p, (ok, n) in zip(found, matches, strict=True) if ok]
+    vetted = [
+        ours[n][0] if n is not None else p
+        for p, (ok, n) in zip(found, matches, strict=True) if ok
+    ]
     found_exact, found_text = set(keys), f" {' '.join(keys)} "
     shared = [key in found_exact or f" {key} " in found_text for key in our_keys]
     shapes = {sig for (_, sig), both in zip(ours, shared, strict=True) if both}

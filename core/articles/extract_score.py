@@ -21,7 +21,8 @@ _BOILERPLATE = (
     "sidebar", "footer", "masthead", "nav", "menu", "breadcrumb", "subscribe", "signup",
     "sign-up", "advert", "sponsor", "popup", "modal", "cookie", "widget", "outbrain",
     "taboola", "caption", "credit", "byline", "author-bio", "disqus", "most-popular", "trending",
-    "read-more", "readmore", "more-stories",
+    "read-more", "readmore", "more-stories", "standfirst", "dek", "teaser", "kicker", "subhead",
+    "sub-head", "subline",
 )
 _CONTENT = ("article", "body", "content", "entry", "main", "post", "story", "text", "blog")
 _NEVER_CONTENT = frozenset(

@@ -1,0 +1,64 @@
+"""Paragraph rules at the edges of the main text (core/articles/extract_tidy.py)."""
+
+from __future__ import annotations
+
+from core.articles.extract_match import OurText
+from core.articles.extract_tidy import is_call_to_action, is_label, is_link_line, rejoined, tidy
+
+BODY = [
+    "The council approved the budget on Tuesday after a long debate in the chamber.",
+    "Branches will open two hours later from January, the mayor said.",
+]
+
+
+def test_edge_furniture_goes_but_the_body_stays():
+    paragraphs = ["Sign up for our newsletter.", *BODY, "Follow us on Instagram.", "comments"]
+    assert tidy(paragraphs) == BODY
+
+
+def test_tidy_never_empties_a_text():
+    assert tidy(["Subscribe to our newsletter today."]) == ["Subscribe to our newsletter today."]
+    assert tidy(["Read more: a story"]) == ["Read more: a story"]
+
+
+def test_a_long_paragraph_mentioning_a_newsletter_is_prose():
+    prose = ("The company said its newsletter now reaches two million readers a week, " * 6)
+    assert not is_call_to_action(prose)
+    assert tidy([*BODY, prose]) == [*BODY, prose]
+
+
+def test_closing_credit_lines_and_numbers_are_kept():
+    for line in ("With Post wires", "02-751-1500", "Main image credit: Getty"):
+        assert not is_label(line)
+        assert tidy([*BODY, line])[-1] == line
+
+
+def test_labels_and_link_lines():
+    assert is_label("Tags") and is_label("Explore further") and is_label("You may also like…")
+    assert is_link_line("Read more: Library visits rise for a third year")
+    assert is_link_line("[Related: The vote, explained]")
+    assert is_link_line("Leia também: Outra notícia")
+    assert not is_link_line("Read more about the vote in the council's own report, which it "
+                            "published on Tuesday with every member's statement and the "
+                            "full budget tables for each branch of the library system.")
+    assert tidy([BODY[0], "Related: Storm closes schools", BODY[1]]) == BODY
+
+
+def test_rejoined_joins_only_a_lower_case_continuation_of_an_unfinished_line():
+    assert rejoined(["The branches on the east side", "will open first."]) == [
+        "The branches on the east side will open first."
+    ]
+    assert rejoined(["A heading", "Der Rat hat entschieden."]) == [
+        "A heading", "Der Rat hat entschieden."
+    ]
+    assert rejoined(["It ended.", "then more came."]) == ["It ended.", "then more came."]
+    assert rejoined(["Über den Rat", "über alles"]) == ["Über den Rat über alles"]
+
+
+def test_our_text_finds_a_paragraph_despite_a_dropped_word():
+    ours = OurText(["the council led by mayor ann lee voted 7 to 2 on tuesday for a budget",
+                    "something else entirely"])
+    assert ours.find("the council led by mayor ann lee voted 7 to 2 on for a budget") == (True, 0)
+    assert ours.find("voted 7 to 2 on tuesday") == (True, None)  # a run of ours
+    assert ours.find("a different sentence that shares nothing with ours at all") == (False, None)
+    assert ours.find("short and absent") == (False, None)
