@@ -23,6 +23,7 @@ MAX_POST_LENGTH = 280
 DEFAULT_MAX_POSTS = 12
 PREMIUM_MAX_POSTS = 25
 MIN_SUMMARY_POSTS = 3
+LONG_SPLIT_POSTS = PREMIUM_MAX_POSTS  # split mode keeps every word; past this it says so
 
 
 class Platform(StrEnum):
@@ -202,6 +203,17 @@ class Thread:
     cached: bool = False
     version: int = 1  # +1 per saved edit; PATCH with If-Match compares it (stale → 412)
 
+    @property
+    def warnings(self) -> list[dict]:
+        """What the person should know about this thread (`{"code", "message"}` each)."""
+        n = len(self.posts)
+        if self.options.mode == Mode.SPLIT and n > LONG_SPLIT_POSTS:
+            return [{"code": "long_split", "message": (
+                f"Your text became {n} posts, every word kept: more than {LONG_SPLIT_POSTS}, "
+                "which is long for a thread. Summarize it into a thread instead for a "
+                "shorter one.")}]
+        return []
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,
@@ -209,6 +221,7 @@ class Thread:
             "posts": [p.as_dict() for p in self.posts],
             "generator": self.generator,
             "fallback_reason": self.fallback_reason,
+            "warnings": self.warnings,
             "source": self.source.as_dict(),
             "options": self.options.as_dict(),
             "created_at": self.created_at.isoformat() if self.created_at else None,

@@ -5,8 +5,9 @@ import { ApiError, readThreadStream } from './vendor/sse.js';
 
 export { ApiError };
 
+export const MODES = Object.freeze(['summarize', 'split']);  // summarize unless asked to split
 export const OPTION_DEFAULTS = Object.freeze({
-  mode: 'auto', numbering: '1/n', numbering_position: 'suffix', link: 'last', max_posts: null,
+  mode: 'summarize', numbering: '1/n', numbering_position: 'suffix', link: 'last', max_posts: null,
 });
 
 export function normaliseServerUrl(value) {
@@ -24,8 +25,15 @@ export async function loadState() {
     token: s.token || null,
     tokenId: s.tokenId || null,
     email: s.email || null,
-    defaults: { ...OPTION_DEFAULTS, ...(s.defaults || {}) },
+    defaults: withDefaults(s.defaults),
   };
+}
+
+/** Stored defaults over OPTION_DEFAULTS; a mode of an older build ("auto") becomes summarize. */
+export function withDefaults(stored) {
+  const defaults = { ...OPTION_DEFAULTS, ...(stored || {}) };
+  if (!MODES.includes(defaults.mode)) defaults.mode = OPTION_DEFAULTS.mode;
+  return defaults;
 }
 
 export class Client {

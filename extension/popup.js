@@ -7,7 +7,7 @@ import { PostList } from './posts.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const state = { client: null, account: null, busy: false, defaults: {} };  // account: AccountPanel
+const state = { client: null, account: null, busy: false, defaults: {}, last: null };  // account: AccountPanel
 const view = new PostList($('posts'), refreshActions, copy);
 
 function say(message) { $('status').textContent = message; }
@@ -42,9 +42,19 @@ async function copy(text, message) {
   }
 }
 
-function options(hasText) {
-  const mode = $('mode').value === 'auto' ? (hasText ? 'split' : 'summarize') : $('mode').value;
-  const body = { mode, numbering: $('numbering').value, link: $('link').value,
+function chosenMode() {
+  return document.querySelector('input[name="mode"]:checked')?.value || 'summarize';
+}
+
+function showWarnings(warnings) {
+  const list = warnings || [];
+  $('warnings-text').textContent = list.map((w) => w.message).join(' ');
+  $('summarize-instead').hidden = !list.some((w) => w.code === 'long_split');
+  $('warnings').hidden = list.length === 0;
+}
+
+function options() {
+  const body = { mode: chosenMode(), numbering: $('numbering').value, link: $('link').value,
     numbering_position: state.defaults.numbering_position || 'suffix' };
   const max = Number($('max_posts').value);
   if (Number.isInteger(max) && max >= 1) body.max_posts = max;
@@ -56,18 +66,21 @@ async function makeThread(source) {
   state.busy = true;
   $('thread-page').disabled = true;
   showError(null);
+  showWarnings(null);
+  state.last = source;
   view.clear();
   refreshActions();
   say('Writing your thread…');
   const url = apiUrl(source.url);
   const body = source.text ? { text: source.text, url } : { html: source.html, url };
-  Object.assign(body, options(Boolean(source.text)));
+  Object.assign(body, options());
   try {
     const thread = await state.client.streamThread(body, {
       meta: (s) => say(`Writing a thread from “${s?.title || source.title || source.url}”…`),
       post: (p) => { view.set(p.index, p.text); refreshActions(); },
     });
     view.showAll(thread.posts.map((p) => p.text));
+    showWarnings(thread.warnings);
     say(`Thread ready: ${thread.posts.length} posts.`);
     await state.account.showUsage();
   } catch (err) {
@@ -104,7 +117,9 @@ async function takePending() {
 }
 
 function applyDefaults(defaults) {
-  for (const name of ['mode', 'numbering', 'link']) $(name).value = defaults[name];
+  for (const name of ['numbering', 'link']) $(name).value = defaults[name];
+  const mode = document.querySelector(`input[name="mode"][value="${defaults.mode}"]`);
+  if (mode) mode.checked = true;
   $('max_posts').value = defaults.max_posts ?? '';
 }
 
@@ -117,6 +132,10 @@ async function start() {
   applyDefaults(s.defaults);
   state.account.bind();
   $('thread-page').addEventListener('click', threadFromPage);
+  $('summarize-instead').addEventListener('click', () => {
+    document.querySelector('input[name="mode"][value="summarize"]').checked = true;
+    if (state.last) makeThread(state.last);
+  });
   $('copy-all').addEventListener('click', () => copy(view.texts().join('\n\n'), 'All posts copied.'));
   $('open-options').addEventListener('click', (e) => { e.preventDefault(); chrome.runtime.openOptionsPage(); });
   const usage = state.account.showUsage();

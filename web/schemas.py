@@ -115,11 +115,17 @@ class OptionsOut(BaseModel):
     platform: Platform
 
 
+class WarningOut(BaseModel):
+    code: str = Field(description="`long_split`: a split thread past 25 posts")
+    message: str
+
+
 class ThreadOut(BaseModel):
     id: str | None
     posts: list[PostOut]
     generator: str
     fallback_reason: str | None
+    warnings: list[WarningOut]
     source: SourceOut
     options: OptionsOut
     created_at: str | None

@@ -231,6 +231,30 @@ def test_a_selection_on_the_page_is_threaded_alone(stack, article):
     popup.close()
 
 
+def test_a_selection_is_summarized_by_default_even_with_an_old_auto_default(stack, article):
+    page, tab_id = article
+    stack["sw"].evaluate("() => chrome.storage.local.set({defaults: {mode: 'auto'}})")
+    try:
+        page.evaluate("""() => { const r = document.createRange();
+            r.selectNodeContents(document.getElementById('p1'));
+            getSelection().removeAllRanges(); getSelection().addRange(r); }""")
+        popup = open_popup(stack, tab_id)
+        assert popup.is_checked("input[name='mode'][value='summarize']")
+        with popup.expect_request(lambda r: r.url.endswith("/api/v1/threads")) as sent:
+            popup.click("#thread-page")
+        wait_for_thread(popup)
+        assert sent.value.post_data_json["mode"] == "summarize"
+        popup.check("input[name='mode'][value='split']")
+        with popup.expect_request(lambda r: r.url.endswith("/api/v1/threads")) as again:
+            popup.click("#thread-page")
+        wait_for_thread(popup)
+        assert again.value.post_data_json["mode"] == "split"
+        assert popup.locator("#warnings").is_hidden()
+        popup.close()
+    finally:
+        stack["sw"].evaluate("() => chrome.storage.local.remove('defaults')")
+
+
 def test_the_context_menu_threads_the_selection_only(stack, article):
     page, _ = article
     selection = PARAGRAPHS[2]
@@ -363,7 +387,7 @@ def test_the_options_page_saves_the_server_and_the_default_options(stack):
     stored = sw.evaluate("() => chrome.storage.local.get(null)")
     try:
         assert stored["serverUrl"] == "https://threadr.example.com"
-        assert stored["defaults"] == {"mode": "auto", "numbering": "(1/n)",
+        assert stored["defaults"] == {"mode": "summarize", "numbering": "(1/n)",
                                       "numbering_position": "suffix", "link": "first",
                                       "max_posts": 4}
         assert "token" not in stored, "a token belongs to the server it came from"

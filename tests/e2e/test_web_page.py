@@ -104,3 +104,41 @@ def test_a_refused_address_shows_a_clear_error(page):
     assert api.status == 400 and api.json()["error"]["code"] == "blocked_url"
     assert error.inner_text() == api.json()["error"]["message"]
     assert page.locator("#result").is_hidden()
+
+
+LONG_NOTES = " ".join(f"Note {i} records what the team measured on day {i} of the trial."
+                      for i in range(1, 181))
+
+
+def test_pasted_text_is_summarized_unless_the_person_asks_to_split(page):
+    page.goto("/")
+    assert page.is_checked("input[name='mode'][value='summarize']")
+    assert page.inner_text(".modes").split("\n")[1:] == [
+        "Summarize into a thread", "Split my text into posts"]
+    page.fill("#source", ARTICLE)
+    assert "summarize it into a thread" in page.inner_text("#detected")
+    with page.expect_request("**/api/v1/threads") as sent:
+        page.click("#generate")
+    page.wait_for_selector("#status:has-text('Thread ready')")
+    assert sent.value.post_data_json["mode"] == "summarize"
+    assert page.locator("#warnings").is_hidden()
+
+
+def test_a_long_split_keeps_every_word_warns_and_offers_to_summarize(page):
+    page.goto("/")
+    page.check("input[name='mode'][value='split']")
+    with page.expect_request("**/api/v1/threads") as sent:
+        posts = _generate(page, LONG_NOTES)
+    assert sent.value.post_data_json["mode"] == "split"
+    assert len(posts) > 25
+    words = " ".join(re.sub(r"\s*\d+/\d+$", "", p) for p in posts).split()
+    assert words == LONG_NOTES.split()
+    banner = page.locator("#warnings")
+    banner.wait_for(state="visible")
+    assert f"{len(posts)} posts" in banner.inner_text() and "Summarize" in banner.inner_text()
+    with page.expect_request("**/api/v1/threads") as again:
+        page.click("#summarize-instead")
+    assert again.value.post_data_json["mode"] == "summarize"
+    page.wait_for_selector("#status:has-text('Thread ready')")
+    assert page.locator("#posts textarea").count() <= 12
+    assert banner.is_hidden()

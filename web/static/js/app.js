@@ -50,17 +50,36 @@ function detect(value) {
   return { text: v };
 }
 
+/** The mode the person chose: summarize (the default, whatever the input) or split. */
+function chosenMode() {
+  return document.querySelector('input[name="mode"]:checked')?.value || 'summarize';
+}
+
 function updateDetected() {
   const found = detect($('source').value);
+  const split = chosenMode() === 'split';
   $('detected').textContent = !found ? 'Paste a link or some text.'
-    : found.url ? `Link detected: Threadr will fetch and summarize ${found.url}`
-      : 'Text detected: Threadr will turn it into a thread.';
+    : found.url ? `Link detected: Threadr will fetch ${found.url} and ${split ? 'split it into posts' : 'summarize it'}.`
+      : `Text detected: Threadr will ${split ? 'split it into posts, every word kept' : 'summarize it into a thread'}.`;
+}
+
+function showWarnings(warnings) {
+  const list = warnings || [];
+  $('warnings-text').textContent = list.map((w) => w.message).join(' ');
+  $('summarize-instead').hidden = !list.some((w) => w.code === 'long_split');
+  $('warnings').hidden = list.length === 0;
+}
+
+function summarizeInstead() {
+  document.querySelector('input[name="mode"][value="summarize"]').checked = true;
+  updateDetected();
+  $('generate-form').requestSubmit();
 }
 
 function buildRequest() {
   const found = detect($('source').value);
   if (!found) return null;
-  const mode = $('mode').value === 'auto' ? (found.url ? 'summarize' : 'split') : $('mode').value;
+  const mode = chosenMode();
   const request = {
     ...found, mode,
     numbering: $('numbering').value,
@@ -82,6 +101,7 @@ async function generate(event) {
   state.controller?.abort();
   state.controller = new AbortController();
   showError(null);
+  showWarnings(null);
   view.clear();
   $('result').hidden = false;
   $('result-source').textContent = '';
@@ -94,6 +114,7 @@ async function generate(event) {
       post: ({ index, text }) => { view.setPost(index, text); count += 1; say(`Post ${count} ready…`); },
     }, state.controller.signal);
     view.show(thread);
+    showWarnings(thread.warnings);
     say(`Thread ready: ${thread.posts.length} posts${thread.cached ? ' (from cache)' : ''}.`);
     refreshUsage();
     if (session.token) loadHistory(true);
@@ -163,7 +184,7 @@ function historyItem(thread) {
   time.textContent = thread.created_at ? new Date(thread.created_at).toLocaleString() : '';
   button.append(title, time);
   button.addEventListener('click', () => {
-    view.clear(); view.show(thread);
+    view.clear(); view.show(thread); showWarnings(thread.warnings);
     $('result').hidden = false;
     $('result-source').textContent = thread.source?.title ? `From: ${thread.source.title}` : '';
     $('posts').querySelector('textarea')?.focus();
@@ -211,6 +232,8 @@ async function upgrade() {
 function wire() {
   $('generate-form').addEventListener('submit', generate);
   $('source').addEventListener('input', updateDetected);
+  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener('change', updateDetected);
+  $('summarize-instead').addEventListener('click', summarizeInstead);
   $('copy-all').addEventListener('click', () => view.copy(asText(view.texts()), 'All posts copied.'));
   $('post-x').addEventListener('click', postOnX);
   $('download-txt').addEventListener('click', () => download('thread.txt', `${asText(view.texts())}\n`, 'text/plain'));
