@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from core.articles.extract_html import squash
 from core.articles.extract_jsonld import LinkedData, read_linked_data
 from core.articles.extract_values import as_iso_date, as_language, clean_author
+from core.articles.titles import clean_title
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]+\s+")
 _MICRODATA = frozenset({"author", "datePublished", "isAccessibleForFree"})
@@ -98,7 +99,12 @@ def read_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     ld: LinkedData = read_linked_data(tree)
     doc_title = _document_title(tree)
     h1 = next((squash(h.text_content()) for h in tree.iter("h1")), None)
-    title = _first(ld.headline, meta.get("og:title"), meta.get("twitter:title"), h1, doc_title)
+    raw_title = _first(ld.headline, meta.get("og:title"), meta.get("twitter:title"), h1, doc_title)
+    site_name = _first(meta.get("og:site_name"), ld.publisher, meta.get("application-name"))
+    title = _first(  # without site name and section labels; the site name alone is no title
+        clean_title(raw_title, site_name, h1, meta.get("og:title")),
+        *(clean_title(t, site_name) for t in (h1, doc_title)),
+    )
     author = _first(
         ld.author,
         clean_author(meta.get("author")),
@@ -124,12 +130,12 @@ def read_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     return PageMetadata(
         title=title,
         author=author,
-        site_name=_first(meta.get("og:site_name"), ld.publisher, meta.get("application-name")),
+        site_name=site_name,
         published=published,
         canonical_url=_canonical(tree, meta, url),
         language=language,
         description=_first(meta.get("og:description"), meta.get("description"),
                            meta.get("twitter:description"), ld.description),
-        headings=_headings(tree, title, meta.get("og:title"), doc_title),
+        headings=_headings(tree, raw_title, meta.get("og:title"), doc_title),
         paywalled=ld.paywalled or micro.get("isAccessibleForFree", "").lower() == "false",
     )

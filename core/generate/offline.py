@@ -1,37 +1,34 @@
 """The offline generator: an extractive, deterministic summarizer that needs no key.
 
 `summarize(article, options)` is the pure core. The thread it makes:
-- a hook: the title and the lead sentence (why it matters), "🧵 … 👇" when emoji is on;
-- body posts: the best-ranked sentences (see `rank`), lightly compressed (see `compress`),
-  in article order, one group per paragraph so a post carries one point;
-- a closing post: the best sentence from the article's last part as the takeaway
-  ("💡" when emoji is on; an English label for English articles), hashtags when asked
-  and they fit, and the link where `options.link` says (placed by `pack_units`).
-Posts: as the article needs, 3..`options.max_posts or DEFAULT_MAX_POSTS` (a short article
-may give fewer). Tone, offline: punchy → fewer and shorter points, one sentence per post,
-every leading filler dropped; other tones change only the takeaway's English label.
-The article's language is kept; `options.language` (translation) is LLM-only.
+- a hook: the cleaned title (see `core.articles.titles`) and the lead sentence that
+  carries the news, "🧵 … 👇" when emoji is on;
+- the best-ranked sentences (see `rank`, `select`), lightly compressed (see `compress`),
+  in article order, whole sentences packed into posts across paragraph breaks;
+- a close: the article's own conclusion when the ranking keeps one, else the link
+  ("Full story: URL" in the article's language, see `labels`) when the policy puts it
+  last; hashtags when asked and they fit.
+Datelines, captions and page furniture never reach a post (see `clean`). Length follows
+the article (about one post per 900 weighted characters), 1..`options.max_posts or
+DEFAULT_MAX_POSTS`. Punchy tone: one sentence per post, long sentences skipped, every
+leading filler dropped. The article's language is kept; `options.language` is LLM-only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import re
-from dataclasses import dataclass
 
 import regex
 
+from core.articles.titles import clean_title
 from core.errors import EmptyArticle
 from core.generate.base import OnPost
 from core.generate.compress import compress
+from core.generate.labels import full_story, language_of
 from core.generate.rank import (
     Ranked,
     approx_weight,
-    choose_body,
-    choose_lead,
-    choose_takeaway,
-    group_body,
     is_boilerplate,
     is_heading,
     rank,
@@ -39,9 +36,9 @@ from core.generate.rank import (
     tokenize,
     top_keywords,
 )
+from core.generate.select import choose, choose_lead, pack
 from core.models import (
     DEFAULT_MAX_POSTS,
-    MIN_SUMMARY_POSTS,
     Article,
     LinkPolicy,
     Mode,
@@ -52,19 +49,11 @@ from core.models import (
     ThreadOptions,
     Tone,
 )
-from core.text import pack_units, split_into_posts
+from core.text import numbering_width, pack_units, split_into_posts
 from core.text.platforms import rules_for
 
-_LABELS = {
-    Tone.NEUTRAL: "Takeaway: ",
-    Tone.CASUAL: "TL;DR: ",
-    Tone.PROFESSIONAL: "Key takeaway: ",
-    Tone.PUNCHY: "Bottom line: ",
-    Tone.EDUCATIONAL: "What to remember: ",
-}
-_ENGLISH_HINT = re.compile(r"\b(?:the|and|of|is|to|in|that)\b", re.IGNORECASE)
 _WIDE_STOPS = "。！？｡」』）"
-_CHARS_PER_BODY_POST = 900  # article weighted characters per body post, before the upper bound
+_CHARS_PER_POST = 900  # article weighted characters per post, before the upper bound
 
 
 class OfflineGenerator:
@@ -75,7 +64,7 @@ class OfflineGenerator:
     """
 
     name = "offline"
-    cache_key_part = "offline:v1"
+    cache_key_part = "offline:v2"
 
     async def generate(
         self, article: Article, options: ThreadOptions, on_post: OnPost | None = None
@@ -100,147 +89,150 @@ def thread_texts(article: Article, options: ThreadOptions) -> list[str]:
 
 
 def summarize(article: Article, options: ThreadOptions) -> list[str]:
-    """Hook, key sentences in article order, takeaway; every post within the platform's limit, numbered, linked.
+    """Hook, key sentences in article order, close; every post within the platform's limit.
 
     Raises `EmptyArticle` when the text has no usable sentence.
     """
-    sentences = [s for s in sentences_of(article.text) if not is_boilerplate(s.text)]
-    candidates = [s for s in sentences if not is_heading(s.text)]
-    candidates = candidates or [s for s in sentences if tokenize(s.text)]  # notes, no stops
+    sentences = sentences_of(article.text)
+    usable = [s for s in sentences if not s.caption and not is_boilerplate(s.text)]
+    candidates = [s for s in usable if not is_heading(s.text)]
+    candidates = candidates or [s for s in usable if tokenize(s.text)]  # notes, no stops
     if not candidates:
         raise EmptyArticle()
-    ranked = rank(candidates, article.title)
+    title = clean_title(article.title, article.site_name) or ""
+    ranked = rank(candidates, title)
     link = Source.from_article(article).link
     upper = max(1, options.max_posts or DEFAULT_MAX_POSTS)
-    punchy = options.tone == Tone.PUNCHY
-    title = (article.title or "").strip()
-    room = _hook_room(options, link, title)
-    length = rules_for(options.platform).length
-    lead = choose_lead(ranked, title, lambda r: length(compress(r.sentence.text)) <= room)
-    takeaway = choose_takeaway(ranked, exclude=lead) if upper > 1 else None
-    body_posts = _body_target(article.text, upper, punchy)
-    body = choose_body(ranked, body_posts, exclude=(lead, takeaway), punchy=punchy)
-    plan = _Plan(title, lead, body, takeaway, options, _is_english(article))
-    groups, posts = _fit(plan, link, upper)
-    return _with_hashtags(posts, groups, ranked, article.title, options, link, upper)
+    plan = _Plan(title, options, link, language_of(article), candidates[-1].index)
+    target = min(upper, _posts_needed(article.text))
+    kept = choose(ranked, choose_lead(ranked), lambda k: plan.count(k) <= target, plan.too_long)
+    posts = plan.fit(kept, upper)
+    return _with_hashtags(posts, plan, kept, ranked, options, upper)
 
 
-@dataclass(slots=True)
 class _Plan:
-    """What the thread will say; `shrink` drops the least important part."""
+    """How kept sentences become posts: the hook (title + lead), whole sentences packed
+    in article order, and the close (the article's own conclusion, else the link)."""
 
-    title: str
-    lead: Ranked | None
-    body: list[Ranked]
-    takeaway: Ranked | None
-    options: ThreadOptions
-    english: bool
+    def __init__(self, title, options: ThreadOptions, link, language, last_index) -> None:
+        self.title, self.options, self.link, self.language = title, options, link, language
+        self.last_index = last_index  # the index of the article's last candidate sentence
+        self.punchy = options.tone == Tone.PUNCHY
+        self.length = rules_for(options.platform).length
+        width = numbering_width(max(options.max_posts or DEFAULT_MAX_POSTS, 9) + 1, options)
+        self.room = rules_for(options.platform).limit - width - 1
+        first_link = link and options.link == LinkPolicy.FIRST
+        self.first_room = self.room - (1 + self.length(link) if first_link else 0)
+        self.first_room -= 6 if options.emoji else 0  # "🧵 " and " 👇"
+        self._texts: dict[int, str] = {}
+        self._weights: dict[str, int] = {}
 
-    def groups(self) -> list[list[str]]:
-        punchy = self.options.tone == Tone.PUNCHY
-        kept = {r.sentence.index for r in self.body}
-        kept |= {self.lead.sentence.index} if self.lead else set()
-        groups = [[_hook(self.title, self.lead, self.options)]]
-        for group in group_body(self.body, punchy):
-            texts = [
-                compress(r.sentence.text, r.sentence.index - 1 in kept, aggressive=punchy)
-                for r in group
-            ]
-            groups.append([_join(texts)])
-        if self.takeaway is not None:
-            groups.append([_closing(self.takeaway, self.options, self.english)])
+    def weight(self, text: str) -> int:
+        if text not in self._weights:
+            self._weights[text] = self.length(text)
+        return self._weights[text]
+
+    def too_long(self, r: Ranked) -> bool:
+        return self.weight(self._text(r, False)) > (200 if self.punchy else self.room)
+
+    def _text(self, r: Ranked, follows: bool) -> str:
+        key = r.sentence.index * 2 + follows
+        if key not in self._texts:
+            self._texts[key] = compress(r.sentence.text, follows, aggressive=self.punchy)
+        return self._texts[key]
+
+    def _units(self, kept: list[Ranked]) -> tuple[list[str], list[int], list[bool]]:
+        """Hook and sentence texts, their weights, and which must open a post."""
+        indexes = {r.sentence.index for r in kept}
+        texts = [self._text(r, r.sentence.index - 1 in indexes) for r in kept]
+        hook = "\n\n".join(t for t in (self.title, texts[0] if texts else "") if t)
+        if texts and self.title and self.weight(hook) > self.first_room:
+            hook = self.title  # the lead does not fit beside the title: it opens post 2
+        else:
+            texts = texts[1:]
+        if self.options.emoji:
+            hook = f"{'' if self.options.numbering == Numbering.THREAD else '🧵 '}{hook} 👇"
+        units = [hook, *texts]
+        # punchy: a sentence per post; emoji: the marked hook stands alone
+        breaks = [self.punchy or (i == 1 and self.options.emoji) for i in range(len(units))]
+        return units, [self.weight(u) for u in units], breaks
+
+    def _room(self, index: int) -> int:
+        return self.first_room if index == 0 else self.room
+
+    def _link_post(self, kept: list[Ranked]) -> bool:
+        """A closing "Full story: URL" post: the link goes last and no conclusion is kept."""
+        return bool(self.link) and self.options.link == LinkPolicy.LAST and not self._concludes(kept)
+
+    def groups(self, kept: list[Ranked]) -> list[list[str]]:
+        """The post bodies (one group per post) before numbering and link."""
+        units, weights, breaks = self._units(kept)
+        groups = [[_join([units[i] for i in post])] for post in pack(weights, self._room, breaks)]
+        if self._link_post(kept):
+            groups.append([full_story(self.link, self.language)])
         return groups
 
-    def shrink(self) -> bool:
-        if self.body:
-            self.body.remove(min(self.body, key=lambda r: (r.score, -r.sentence.index)))
-        elif self.takeaway is not None:
-            self.takeaway = None
-        elif self.lead is not None and self.title:
-            self.lead = None
-        else:
-            return False
-        return True
+    def count(self, kept: list[Ranked]) -> int:
+        _, weights, breaks = self._units(kept)
+        return len(pack(weights, self._room, breaks)) + self._link_post(kept)
 
+    def _concludes(self, kept: list[Ranked]) -> bool:
+        """The ranking kept a sentence from the article's closing part."""
+        return bool(kept) and kept[-1].sentence.index >= 0.75 * self.last_index
 
-def _fit(plan: _Plan, link: str | None, upper: int) -> tuple[list[list[str]], list[str]]:
-    """Pack the plan, shrinking it until it gives at most `upper` posts."""
-    while True:
-        groups = plan.groups()
-        posts = pack_units(groups, plan.options, link, max_posts=upper)
-        if len(posts) <= upper or not plan.shrink():
-            break
-    if len(posts) > upper:  # the hook alone is too long for the posts allowed: keep its start
-        bare = plan.options.with_(numbering=Numbering.NONE, link=LinkPolicy.NONE)
-        hook = pack_units(groups[:1], bare, None)[0]
-        for _ in range(30):
-            groups = [[hook]]
-            posts = pack_units(groups, plan.options, link, max_posts=upper)
-            if len(posts) <= upper:
+    def link_for_packing(self, groups: list[list[str]]) -> str | None:
+        closing = groups[-1][-1] if groups else ""
+        return None if self.link and closing.endswith(self.link) else self.link
+
+    def fit(self, kept: list[Ranked], upper: int) -> list[str]:
+        """Numbered posts, dropping the weakest body sentence while over `upper`."""
+        while True:
+            groups = self.groups(kept)
+            posts = pack_units(groups, self.options, self.link_for_packing(groups), max_posts=upper)
+            if len(posts) <= upper or len(kept) <= 1:
                 break
-            hook = _shorten(hook)
-    return groups, posts
+            kept = [r for r in kept if r is not min(kept[1:], key=lambda r: (r.score, -r.sentence.index))]
+        if len(posts) > upper:  # the hook alone is too long for the posts allowed
+            posts = _shortened_hook(groups[0][0], self.options, self.link, upper)
+        self.final_groups = groups
+        return posts
 
 
-def _shorten(text: str) -> str:
-    """About 90% of `text`, cut at a space when there is one, never inside a grapheme."""
-    graphemes = regex.findall(r"\X", text.rstrip(" …"))
-    cut = "".join(graphemes[: max(1, len(graphemes) * 9 // 10)])
-    return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + "…"
+def _posts_needed(text: str) -> int:
+    """As the article needs: about one post per `_CHARS_PER_POST` of text, at least one."""
+    return max(1, math.ceil(approx_weight(text) / _CHARS_PER_POST))
 
 
-def _body_target(text: str, upper: int, punchy: bool) -> int:
-    wanted = max(MIN_SUMMARY_POSTS, 2 + math.ceil(approx_weight(text) / _CHARS_PER_BODY_POST))
-    wanted = min(upper, wanted) - 2
-    return max(0, wanted - 1 if punchy and wanted > 2 else wanted)
-
-
-def _hook_room(options: ThreadOptions, link: str | None, title: str) -> int:
-    """Weighted room for the lead next to the title in the first post."""
-    rules = rules_for(options.platform)
-    link_cost = rules.length(link) + 2 if link and options.link == LinkPolicy.FIRST else 0
-    room = rules.limit - 12 - link_cost - (6 if options.emoji else 0)
-    return room - (rules.length(title) + 2 if title else 0)
-
-
-def _hook(title: str, lead: Ranked | None, options: ThreadOptions) -> str:
-    lead_text = compress(lead.sentence.text) if lead else ""
-    text = "\n\n".join(part for part in (title, lead_text) if part)
-    if options.emoji:
-        prefix = "" if options.numbering == Numbering.THREAD else "🧵 "
-        text = f"{prefix}{text} 👇"
-    return text
-
-
-def _closing(takeaway: Ranked | None, options: ThreadOptions, english: bool) -> str:
-    if takeaway is None:
-        return ""
-    label = _LABELS[options.tone] if english else ""
-    emoji = "💡 " if options.emoji else ""
-    return f"{emoji}{label}{compress(takeaway.sentence.text, aggressive=True)}"
+def _shortened_hook(hook: str, options: ThreadOptions, link: str | None, upper: int) -> list[str]:
+    """The hook alone, shortened (at a space, never inside a grapheme) until it fits."""
+    posts = pack_units([[hook]], options, link, max_posts=upper)
+    for _ in range(30):
+        if len(posts) <= upper:
+            break
+        graphemes = regex.findall(r"\X", hook.rstrip(" …"))
+        cut = "".join(graphemes[: max(1, len(graphemes) * 9 // 10)])
+        hook = (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + "…"
+        posts = pack_units([[hook]], options, link, max_posts=upper)
+    return posts
 
 
 def _join(sentences: list[str]) -> str:
-    """One paragraph again: a space between sentences, none after a CJK full stop."""
+    """Sentences of one post: a space between them, none after a CJK full stop; the
+    hook keeps its own lines."""
     out = sentences[0]
     for sentence in sentences[1:]:
         out += sentence if out[-1] in _WIDE_STOPS else " " + sentence
     return out
 
 
-def _with_hashtags(posts, groups, ranked, title, options, link, upper) -> list[str]:
+def _with_hashtags(posts, plan: _Plan, kept, ranked, options, upper) -> list[str]:
     """Hashtags go at the end of the last post only if they fit without a new post."""
-    tags = ["#" + w[:1].upper() + w[1:] for w in top_keywords(ranked, title, options.hashtags)]
+    tags = ["#" + w[:1].upper() + w[1:] for w in top_keywords(ranked, plan.title, options.hashtags)]
+    groups = plan.final_groups
     while tags:
         tagged = [*groups[:-1], [*groups[-1][:-1], f"{groups[-1][-1]}\n\n{' '.join(tags)}"]]
-        with_tags = pack_units(tagged, options, link, max_posts=upper)
+        with_tags = pack_units(tagged, options, plan.link_for_packing(groups), max_posts=upper)
         if len(with_tags) == len(posts):
             return with_tags
         tags.pop()
     return posts
-
-
-def _is_english(article: Article) -> bool:
-    if article.language:
-        return article.language.lower().startswith("en")
-    return len(_ENGLISH_HINT.findall(article.text[:3000])) >= 5

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from core.generate.clean import clean_paragraph, is_caption, unglue
 from core.generate.sentences import CJK, sentences_in, split_paragraphs
 
 _STOPWORDS = frozenset(
@@ -60,23 +61,39 @@ _DENSE = re.compile(f"([{_NO_SPACE}]+)")
 # A word: letters/digits, then letters, digits, combining marks (Indic vowel signs…), ' and -.
 _WORD = re.compile(r"[^\W_][\w\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e'’-]*")
 _HASHTAG_WORD = re.compile(r"[^\W\d_]{4,}")
+# A direct quotation: opens on a quote mark, or a quote closes before "said"/"added".
+_QUOTE = re.compile(r"^[\"'“‘«„]|[\"'”’»],?\s+(?:[\w.]+\s+){0,3}(?:said|says|added|told)\b")
+# Score weights (see `rank`): general news priors, checked by cross-validation over halves
+# of the dev set (bench/bench_quality.py --half even|odd).
+LEAD_DECAY = 3.0  # the position prior is exp(-k / LEAD_DECAY) over candidate order
+OPENER = 0.05  # a paragraph's first sentence
+W_CENTRAL = 0.5
+W_TITLE = 0.3
+QUOTE_FACTOR = 0.3
+_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence of the article with where it stands: `index` counts sentences in order."""
+    """A sentence of the article with where it stands: `index` counts sentences in order;
+    `caption`: a photo caption glued into the text (never a candidate, see `clean`)."""
 
     index: int
     paragraph: int
     opens_paragraph: bool
     text: str
+    caption: bool = False
 
 
 def sentences_of(text: str) -> list[Sentence]:
+    """The article's sentences, datelines and furniture removed, captions marked."""
     out: list[Sentence] = []
     for p, paragraph in enumerate(split_paragraphs(text)):
-        for i, sentence in enumerate(sentences_in(paragraph)):
-            out.append(Sentence(len(out), p, i == 0, sentence))
+        pieces = unglue(clean_paragraph(paragraph, first=not out))
+        found = [s for piece in pieces for s in sentences_in(piece)]
+        for i, sentence in enumerate(found):
+            caption = is_caption(sentence, last_in_paragraph=i == len(found) - 1)
+            out.append(Sentence(len(out), p, i == 0, sentence, caption))
     return out
 
 
@@ -119,26 +136,30 @@ class Ranked:
 
 
 def rank(sentences: list[Sentence], title: str | None) -> list[Ranked]:
-    """Scores for `sentences` (same order); deterministic for the same input."""
+    """Scores for `sentences` (same order); deterministic for the same input.
+
+    position prior (news leads with its point) + centrality (TF-IDF cosine to the whole
+    text) + overlap with the title (with no title: with the first sentence), times a shape
+    factor (very short/long sentences, questions, direct quotes rank lower).
+    """
     bags = [Counter(tokenize(s.text)) for s in sentences]
     df: Counter[str] = Counter()
     for bag in bags:
         df.update(bag.keys())
-    n = sentences[-1].index + 1 if sentences else 1
     idf = {t: math.log((len(bags) + 1) / (c + 0.5)) for t, c in df.items()}
     vectors = [{t: c * idf[t] for t, c in bag.items()} for bag in bags]
     centroid: Counter[str] = Counter()
     for vec in vectors:
         centroid.update(vec)
     centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-    title_terms = set(tokenize(title or ""))
+    ref = set(tokenize(title or "")) or (set(bags[0]) if bags else set())
     ranked = []
-    for s, bag, vec in zip(sentences, bags, vectors, strict=True):
+    for k, (s, bag, vec) in enumerate(zip(sentences, bags, vectors, strict=True)):
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         centrality = sum(w * centroid[t] for t, w in vec.items()) / (norm * centroid_norm)
-        overlap = len(title_terms & bag.keys()) / len(title_terms) if title_terms else 0.0
-        position = 1.0 - s.index / n
-        base = 0.5 * centrality + 0.25 * overlap + 0.15 * position + 0.1 * s.opens_paragraph
+        overlap = len(ref & bag.keys()) / len(ref) if ref else 0.0
+        position = math.exp(-k / LEAD_DECAY) + OPENER * s.opens_paragraph
+        base = position + W_CENTRAL * centrality + W_TITLE * overlap
         score = base * _shape_factor(s.text, sum(bag.values()))
         ranked.append(Ranked(s, score, frozenset(bag), approx_weight(s.text)))
     return ranked
@@ -156,6 +177,8 @@ def _shape_factor(text: str, n_tokens: int) -> float:
         factor *= 0.75
     if text.rstrip("\"'”’»」』) ").endswith(("?", "？", "؟")):
         factor *= 0.35
+    if _QUOTE.search(text):
+        factor *= QUOTE_FACTOR
     return factor
 
 
@@ -181,82 +204,6 @@ def _hashtag_word(word: str) -> bool:
     return _HASHTAG_WORD.fullmatch(word) is not None and not _DENSE.search(word)
 
 
-# --- choosing what the thread keeps -------------------------------------------------------
-
-_POST_ROOM = 250  # weighted room a body post offers, numbering and link set aside
-_REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
-_MAX_MISSES = 25
-_FLOOR = 0.3  # a sentence scoring below this share of the best one is not worth a post
-_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
-
-
-def choose_lead(ranked: list[Ranked], title: str, fits) -> Ranked | None:
-    """The hook's "why it matters": the best of the first three sentences that is not a
-    rewording of the title and `fits(r)` next to it (with no title, the best of three)."""
-    title_terms = frozenset(tokenize(title))
-    options = [r for r in ranked[:3] if similarity(r.terms, title_terms) < 0.8]
-    if title:
-        options = [r for r in options if fits(r)]
-    return max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
-
-
-def choose_takeaway(ranked: list[Ranked], exclude: Ranked | None) -> Ranked | None:
-    """The best sentence in the article's last 40%, if it is worth a closing post."""
-    if not ranked:
-        return None
-    n, best = ranked[-1].sentence.index + 1, max(r.score for r in ranked)
-    lead_terms = exclude.terms if exclude else frozenset()
-    tail = [r for r in ranked if r.sentence.index >= 0.6 * n and r is not exclude]
-    tail = [
-        r
-        for r in tail
-        if r.score >= _FLOOR * best and similarity(r.terms, lead_terms) <= _REDUNDANT
-    ]
-    return max(tail, key=lambda r: (r.score, -r.sentence.index), default=None)
-
-
-def choose_body(ranked: list[Ranked], posts: int, exclude, punchy: bool) -> list[Ranked]:
-    """The best sentences (in article order) between the lead and the takeaway that fill
-    about `posts` posts, skipping repeats, weak sentences and, when punchy, long ones."""
-    lead, takeaway = exclude
-    low = lead.sentence.index if lead else -1
-    high = takeaway.sentence.index if takeaway else math.inf
-    pool = [r for r in ranked if low < r.sentence.index < high]
-    if not pool or posts <= 0:
-        return []
-    best = max(r.score for r in ranked)
-    kept: list[Ranked] = []
-    seen = [r.terms for r in (lead, takeaway) if r]
-    misses = 0  # a full thread rarely takes another sentence: stop looking after a while
-    for r in sorted(pool, key=lambda r: (-r.score, r.sentence.index)):
-        if r.score < _FLOOR * best or misses >= _MAX_MISSES:
-            break
-        if punchy and len(r.sentence.text) > 200:
-            continue
-        trial = sorted([*kept, r], key=lambda k: k.sentence.index)
-        if _estimated_posts(group_body(trial, punchy)) > posts:
-            misses += 1
-        elif not any(similarity(r.terms, t) > _REDUNDANT for t in seen):
-            kept, seen = trial, [*seen, r.terms]
-    return kept
-
-
-def group_body(body: list[Ranked], punchy: bool) -> list[list[Ranked]]:
-    """One group (a new post) per paragraph; per sentence when punchy."""
-    groups: list[list[Ranked]] = []
-    for r in body:
-        if groups and not punchy and groups[-1][-1].sentence.paragraph == r.sentence.paragraph:
-            groups[-1].append(r)
-        else:
-            groups.append([r])
-    return groups
-
-
 def approx_weight(text: str) -> int:
     """X's weighted length without URL and emoji rules: 1 per light code point, else 2."""
     return len(text) + len(_HEAVY.findall(text))
-
-
-def _estimated_posts(groups: list[list[Ranked]]) -> int:
-    weights = (sum(r.weight + 1 for r in g) for g in groups)
-    return sum(math.ceil(w / _POST_ROOM) for w in weights)

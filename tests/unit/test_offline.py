@@ -162,8 +162,9 @@ def test_a_chinese_article_gives_a_thread_in_chinese():
         Article(text=text, title="人工智能改变医疗行业", language="zh"), ThreadOptions()
     )
     assert "人工智能改变医疗行业" in posts[0]
-    assert len(posts) >= 2 and all(weighted_length(p) <= 280 for p in posts)
-    assert not any("Takeaway" in p for p in posts)
+    assert "许多医院" in "".join(posts)  # more than the hook: key sentences follow it
+    assert all(weighted_length(p) <= 280 for p in posts)
+    assert not any("Takeaway" in p or "Full story" in p for p in posts)
 
 
 def test_text_without_a_usable_sentence_is_an_empty_article():
@@ -172,15 +173,17 @@ def test_text_without_a_usable_sentence_is_an_empty_article():
             summarize(Article(text=text, title=TITLE), ThreadOptions())
 
 
-def test_emoji_marks_the_hook_and_the_takeaway():
+def test_emoji_marks_the_hook_and_it_stands_alone():
     posts = summarize(make_article(), ThreadOptions(emoji=True))
     assert "👇" in posts[0] and "🧵" in posts[0]
-    assert "💡" in posts[-1]
+    assert posts[0].split("👇")[1].strip().startswith("1/")  # nothing after the marker
 
 
-def test_english_takeaway_is_labelled_by_tone():
-    posts = summarize(make_article(language="en"), ThreadOptions(tone=Tone.PROFESSIONAL))
-    assert "Key takeaway: " in posts[-1]
+@pytest.mark.parametrize("tone", list(Tone))
+def test_no_label_is_glued_to_a_sentence(tone):
+    posts = summarize(make_article(language="en"), ThreadOptions(tone=tone))
+    labels = ("Takeaway", "TL;DR", "Bottom line", "What to remember")
+    assert not any(label in p for p in posts for label in labels)
 
 
 def test_hashtags_come_from_keywords_and_end_the_last_post():
@@ -209,7 +212,7 @@ async def test_generate_returns_an_offline_thread_and_streams_each_post():
         streamed.append((i, text))
 
     thread = await OfflineGenerator().generate(article, ThreadOptions(), on_post)
-    assert thread.generator == "offline" and OfflineGenerator().cache_key_part == "offline:v1"
+    assert thread.generator == "offline" and OfflineGenerator().cache_key_part == "offline:v2"
     assert thread.source.title == TITLE and thread.source.author == "Ann"
     assert [p.text for p in thread.posts] == [t for _, t in streamed]
     assert [i for i, _ in streamed] == list(range(len(thread.posts)))

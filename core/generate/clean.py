@@ -1,0 +1,78 @@
+"""Page furniture that must never reach a thread: pure functions over an article's text.
+
+- Datelines: "(CNN)", "WASHINGTON (Reuters) –", "New Delhi, India (CNN)", "LONDON — " at the
+  start of a paragraph, and the glue of a dateline into the first word ("WashingtonThis").
+  An agency tag in parentheses goes wherever it stands.
+- Furniture written in place of a sentence: "Scroll down for video", "Watch the video",
+  "Advertisement" (capitalised, so it is not a verb phrase inside a sentence).
+- Captions glued to the next sentence when the page lost its line breaks: "...in the
+  middle of a match A chess grandmaster has..." is cut before the new sentence
+  (a lowercase word, then an opener like The/A/He/It with a lowercase word after it);
+  the unterminated piece before the cut is a caption (`is_caption`).
+- "Label: caption" sentences ("Sharp dresser: The actress wears…"): a short label without a
+  verb of saying before a colon.
+"""
+
+from __future__ import annotations
+
+import re
+
+_AGENCY = r"\((?:CNN|Reuters|AP|AFP|UPI|dpa|DPA|Xinhua|EFE|ANSA|Bloomberg)\)"
+_DATELINE = re.compile(
+    rf"^(?:(?:[A-Z][\w.'’-]*,?\s+){{0,4}}{_AGENCY}\s*(?:[-–—]+\s*)?"  # Boston (CNN) --
+    r"|[A-Z]{3,}(?:[ ,]+[A-Z][\w.]*){0,3}\s+[-–—]+\s+)"  # LONDON — ; NEW YORK, N.Y. —
+)
+_AGENCY_ANYWHERE = re.compile(rf"\s*{_AGENCY}\s*(?:[-–—]+\s)?")
+_OPENERS = (
+    r"The|This|These|That|Those|A|An|It|Its|He|She|They|His|Her|Their|We|In|On|At|As|"
+    r"When|After|But|And|Now|Police|Officials"
+)
+# A place name glued to the first word by a lost tag: "WashingtonThis week…"
+_GLUED_DATELINE = re.compile(rf"^[A-Z][a-z]+(?:,? [A-Z][a-z]+){{0,2}}(?<=[a-z])(?=(?:{_OPENERS})\s)")
+_FURNITURE = re.compile(
+    r"(?:Scroll down for (?:the )?(?:video|more(?: videos)?)|Watch the video|Advertisement"
+    r"|Read more|Share this (?:article|story)|Click here)\b[.:…]*\s*(?=[A-Z‘'\"“]|$)"
+)
+# A caption glued to the sentence after it: a lowercase word (or figure, closing quote)
+# then an opener and a lowercase word. "Plan A is" / "grade A students" are not cuts.
+_GLUE = re.compile(rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{_OPENERS})\s+[a-z])")
+_NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)
+_TERMINATED = re.compile(r"[.!?…。！？｡।؟][\"'”’»)\]]*$")
+_LABEL = re.compile(r"^[A-Z][\w'’-]*(?: [a-z][\w'’-]*){0,2}: +(?=[A-Z‘'\"“])")
+_SAYING = re.compile(r"\b(?:said|says|told|added|explained|wrote|writes|asked|insisted|"
+                     r"warned|claimed|revealed|stated|tweeted|replied|continued)\b")
+
+
+def clean_paragraph(paragraph: str, first: bool = False) -> str:
+    """The paragraph without datelines, agency tags and furniture; `first`: the article's
+    first paragraph (where a glued place name is a dateline)."""
+    text = _DATELINE.sub("", paragraph)
+    if first:
+        text = _GLUED_DATELINE.sub("", text)
+    text = _AGENCY_ANYWHERE.sub(" ", text)
+    text = _FURNITURE.sub("", text)
+    return text.strip()
+
+
+def unglue(paragraph: str) -> list[str]:
+    """The paragraph cut where a caption runs into the next sentence."""
+    pieces, start = [], 0
+    for m in _GLUE.finditer(paragraph):
+        head = paragraph[start : m.start()]
+        if len(head.split()) >= 4 and not _TERMINATED.search(head) and not _NOT_GLUE.search(head):
+            pieces.append(head.strip())
+            start = m.end()
+    pieces.append(paragraph[start:].strip())
+    return [p for p in pieces if p]
+
+
+def is_terminated(sentence: str) -> bool:
+    return _TERMINATED.search(sentence.rstrip()) is not None
+
+
+def is_caption(sentence: str, last_in_paragraph: bool) -> bool:
+    """A photo caption: "Label: caption", or unterminated text with more text after it."""
+    label = _LABEL.match(sentence)
+    if label and not _SAYING.search(label.group(0)):
+        return True
+    return not last_in_paragraph and not is_terminated(sentence)

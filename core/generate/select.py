@@ -1,0 +1,90 @@
+"""Choosing what the thread keeps and how whole sentences fill posts: pure, deterministic.
+
+- The lead: the best of the first three candidates that does not point back.
+- Then the best-scored sentences while the whole-sentence packing stays within the target
+  number of posts, skipping repeats (content overlap with a kept sentence), weak sentences
+  and sentences that cannot fit one post whole.
+- A sentence that points back (He/It/This/But… as its first word) is kept only with the
+  article sentence right before it: both are added, or it is skipped.
+- Packing: kept sentences in article order fill each post greedily, across paragraph
+  breaks; a sentence that does not fit the rest of a post opens the next one, so no
+  sentence that fits a post is ever cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from core.generate.rank import Ranked, similarity
+
+POINTING_BACK = re.compile(
+    r"^[\"'“‘«„]?(?:he|she|it|they|this|these|those|that|his|her|their|its|him|them|but|"
+    r"however|and|also|meanwhile|together|still|yet|then|there|such|so|instead|thus|both|"
+    r"er|dies|diese|dieser|dieses|aber|doch|jedoch|deshalb|elle|ils|elles|cela|ceci|mais|"
+    r"cependant|él|ella|ellos|ellas|esto|pero)\b",
+    re.IGNORECASE,
+)
+REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
+FLOOR = 0.05  # a sentence scoring below this share of the best one is not worth a post
+MAX_MISSES = 25  # a full thread rarely takes another sentence: stop looking after a while
+
+
+def points_back(text: str) -> bool:
+    return POINTING_BACK.match(text) is not None
+
+
+def choose_lead(ranked: Sequence[Ranked]) -> Ranked | None:
+    """The sentence carrying the news: the best of the first three that stands alone."""
+    options = [r for k, r in enumerate(ranked[:3]) if k == 0 or not points_back(r.sentence.text)]
+    return max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
+
+
+def choose(
+    ranked: Sequence[Ranked],
+    lead: Ranked | None,
+    fits: Callable[[list[Ranked]], bool],
+    too_long: Callable[[Ranked], bool],
+) -> list[Ranked]:
+    """The kept sentences in article order: `lead` first, then the best ones while
+    `fits(kept)` (the packed posts stay within the target)."""
+    kept = [lead] if lead else []
+    if not ranked:
+        return kept
+    by_index = {r.sentence.index: r for r in ranked}
+    best, misses = max(r.score for r in ranked), 0
+    for r in sorted(ranked, key=lambda r: (-r.score, r.sentence.index)):
+        if r.score < FLOOR * best or misses >= MAX_MISSES:
+            break
+        if r in kept or too_long(r):
+            continue
+        bundle = [r]
+        before = by_index.get(r.sentence.index - 1)
+        if points_back(r.sentence.text) and before not in kept:
+            if before is None or points_back(before.sentence.text) or too_long(before):
+                continue  # its antecedent is not in the thread: skip it
+            bundle = [before, r]
+        if any(similarity(b.terms, k.terms) > REDUNDANT for b in bundle for k in kept):
+            continue
+        trial = sorted([*kept, *bundle], key=lambda k: k.sentence.index)
+        if fits(trial):
+            kept = trial
+        else:
+            misses += 1
+    return kept
+
+
+def pack(weights: Sequence[int], room: Callable[[int], int], breaks: Sequence[bool] = ()) -> list[list[int]]:
+    """Indexes of `weights` per post: each post takes the next items while they fit
+    `room(post_index)` (a space between items); `breaks[i]`: item i opens a new post."""
+    posts: list[list[int]] = []
+    used = 0
+    for i, w in enumerate(weights):
+        forced = i < len(breaks) and breaks[i]
+        if posts and not forced and used + 1 + w <= room(len(posts) - 1):
+            posts[-1].append(i)
+            used += 1 + w
+        else:
+            posts.append([i])
+            used = w
+    return posts

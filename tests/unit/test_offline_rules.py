@@ -1,0 +1,138 @@
+"""One test per readability rule of the offline thread (SPEC §2): dangling references,
+datelines, captions, furniture, whole sentences across posts, the closing post's language."""
+
+import random
+import re
+
+import pytest
+
+from core.generate.clean import clean_paragraph, is_caption, unglue
+from core.generate.labels import full_story, language_of
+from core.generate.offline import summarize
+from core.generate.rank import sentences_of
+from core.models import Article, LinkPolicy, ThreadOptions
+from core.text import weighted_length
+
+_WORDS = (
+    "engineers valley tested battery packs winter months solar power night council homes "
+    "firms region demand growth decade experts costs grid storage utility capacity price "
+    "market investors policy regulators households summer peak hours contracts project "
+    "developers wind turbines transmission lines prices schools farmers rivers trucks"
+).split()
+
+
+def body(n: int, start: int = 0) -> list[str]:
+    """`n` different sentences (little word overlap, so none repeats another)."""
+    rng = random.Random(start)
+    return [f"In test {i} the " + " ".join(rng.sample(_WORDS, 14)) + " changed."
+            for i in range(start, start + n)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("(CNN)Sofia Vergara's ex-fiance is speaking out.", "Sofia Vergara's ex-fiance is speaking out."),
+        ("New Delhi, India (CNN)As the earth shook, tremors were felt.", "As the earth shook, tremors were felt."),
+        ("WASHINGTON (Reuters) – The Senate voted on Monday.", "The Senate voted on Monday."),
+        ("LONDON — Prices rose again in March.", "Prices rose again in March."),
+        ("Boston (CNN) -- Jurors found him guilty.", "Jurors found him guilty."),
+    ],
+)
+def test_datelines_are_removed(raw, clean):
+    assert clean_paragraph(raw, first=True) == clean
+
+
+def test_a_place_glued_to_the_first_word_is_a_dateline():
+    assert clean_paragraph("WashingtonThis week the Senate voted.", first=True) == (
+        "This week the Senate voted.")
+    assert clean_paragraph("PlayStation sales rose.", first=True) == "PlayStation sales rose."
+
+
+def test_furniture_in_place_of_a_sentence_goes_but_the_same_words_in_a_sentence_stay():
+    assert clean_paragraph("He was fined. Scroll down for video The club said no.") == (
+        "He was fined. The club said no.")
+    assert "watch the video" in clean_paragraph("Fans can watch the video online now.")
+
+
+def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
+    text = ("Gaioz Nigalidze was expelled from the Dubai Open when he was found using his "
+            "smartphone in the middle of a match A chess grandmaster has been thrown out of "
+            "an international tournament. He denied it.")
+    pieces = unglue(text)
+    assert pieces[0].endswith("middle of a match")
+    assert pieces[1].startswith("A chess grandmaster")
+    sentences = sentences_of(text)
+    assert [s.caption for s in sentences] == [True, False, False]
+    assert unglue("The plan A is simple and it works well for us.") == [
+        "The plan A is simple and it works well for us."]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "caption"),
+    [
+        ("Sharp dresser: The 54-year-old actress wears a striped shirt.", True),
+        ("Pictured: The couple at their home in Kent.", True),
+        ("Pique said: 'We will be fine.'", False),
+        ("The minister warned: costs will rise.", False),
+    ],
+)
+def test_label_captions(sentence, caption):
+    assert is_caption(sentence, last_in_paragraph=True) is caption
+
+
+def test_captions_and_datelines_never_reach_the_thread():
+    text = " ".join([
+        "(CNN)The city council approved the new battery plant on Monday.",
+        "Big plans: The mayor visits the site of the planned plant in March", *body(12)])
+    joined = "\n".join(summarize(Article(text=text), ThreadOptions()))
+    assert "(CNN)" not in joined and "Big plans" not in joined
+    assert joined.startswith("The city council approved")
+
+
+def test_a_sentence_pointing_back_comes_with_its_antecedent_or_not_at_all():
+    lines = body(6) + [
+        "Officials in the valley said the battery packs were a clear success overall.",
+        "It means the region will now buy many more battery packs for the next winter.",
+        "Critics argued that the cost of the cold winter trial was far too high for towns.",
+        "But the council rejected those concerns about the battery packs in a close vote.",
+    ] + body(6, start=6)
+    text = " ".join(lines)
+    for max_posts in (None, 3, 4, 5):
+        posts = summarize(Article(text=text), ThreadOptions(max_posts=max_posts))
+        joined = " ".join(posts)
+        for i, line in enumerate(lines):
+            if re.match(r"(It|But)\b", line) and line[:30] in joined:
+                assert lines[i - 1][:-1] in joined
+
+
+def test_sentences_that_fit_a_post_are_never_cut_across_posts():
+    text = " ".join(body(30))
+    posts = summarize(Article(text=text), ThreadOptions(numbering="none", link=LinkPolicy.NONE))
+    assert len(posts) >= 3
+    for post in posts:
+        assert post.endswith(".") and weighted_length(post) <= 280
+
+
+def test_a_short_piece_gives_a_short_thread():
+    short = summarize(Article(text=" ".join(body(4))), ThreadOptions())
+    long = summarize(Article(text=" ".join(body(40))), ThreadOptions())
+    assert len(short) < len(long) and len(short) <= 3
+
+
+GERMAN = " ".join(
+    f"Die Stadt und der Rat haben im Jahr {2000 + i} die neue Batterie für das Netz "
+    f"geprüft, und die Ergebnisse sind nicht schlecht für die Region." for i in range(20))
+
+
+def test_the_closing_link_label_is_in_the_articles_language():
+    article = Article(text=GERMAN, url="https://example.de/artikel")
+    assert language_of(article) == "de"
+    posts = summarize(article, ThreadOptions(link=LinkPolicy.LAST))
+    joined = "\n".join(posts)
+    assert "Full story" not in joined and "Takeaway" not in joined
+    assert "Ganzer Artikel: https://example.de/artikel" in posts[-1]
+
+
+def test_a_language_without_a_label_gets_the_bare_link():
+    assert full_story("https://example.fi/a", "fi") == "https://example.fi/a"
+    assert full_story("https://example.com/a", "en") == "Full story: https://example.com/a"
