@@ -75,6 +75,8 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             metrics=metrics,
             **overrides,
         )
+        if services.extractor is None:
+            services.extractor = await _start_extractor(settings)
         if services.billing is None and settings.billing_configured:
             services.billing = _build_billing(settings)
             stack.push_async_callback(services.billing.close)
@@ -93,6 +95,17 @@ def _warm_up() -> None:
         extract_article("<html><body><article><p>Warm up.</p></article></body></html>")
     except EmptyArticle:
         pass
+
+
+async def _start_extractor(settings: Settings):
+    """The budgeted extractor, its fork server started and warm before the first page."""
+    import asyncio
+
+    from core.articles.bounded import BoundedExtractor
+
+    extractor = BoundedExtractor(settings.extract_seconds, settings.extract_max_tags)
+    await asyncio.to_thread(extractor.start)
+    return extractor
 
 
 def _build_billing(settings: Settings):

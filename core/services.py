@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.accounts import PasswordHasher, TokenService
+    from core.articles.bounded import BoundedExtractor
     from core.articles.fetch import Fetcher
     from core.counters.base import Counters
     from core.generate.base import Generator
@@ -35,6 +36,7 @@ class Services:
     quotas: Quotas
     metrics: Metrics
     billing: Any | None = None  # core.billing.Billing when Stripe is configured
+    extractor: BoundedExtractor | None = None  # HTML extraction under a budget (None: inline)
     clock: Callable[[], datetime] = field(default=utcnow)
     # Generations in progress in this process, by cache key (single-flight).
     inflight: dict = field(default_factory=dict)  # cache key → the computation in progress

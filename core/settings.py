@@ -65,12 +65,19 @@ class Settings:
     max_text_bytes: int = 100_000
     max_html_bytes: int = 5_000_000
     sse_heartbeat_seconds: float = 15.0  # comment lines that keep idle SSE streams open
+    http_header_timeout: float = 10.0  # a client must send its request line and headers in this
+    http_body_timeout: float = 30.0  # and its whole body in this, else the connection is closed
+    extract_seconds: float = 1.5  # budget of one page's extraction (killed after: 422)
+    extract_max_tags: int = 60_000  # pages with more tags are refused before parsing (422)
     # --- storage ---
     database_url: str = ""  # "" → sqlite:///<data_dir>/threadr.db
     redis_url: str = ""  # "" → in-process counters and cache
     redis_prefix: str = "threadr:"
     db_pool_min: int = 1
     db_pool_max: int = 10
+    db_connect_timeout: float = 1.0  # seconds to open a PostgreSQL connection
+    db_acquire_timeout: float = 0.5  # seconds to wait for a free pool connection
+    db_command_timeout: float = 1.5  # seconds one statement may take (frozen database → 503)
     migrations_dir: str = ""  # "" → the repository's migrations/ folder
     # --- accounts ---
     jwt_secret: SecretStr = SecretStr("")

@@ -27,7 +27,7 @@ ERROR_STATUSES = {
     413: "Body too large (text 100 kB, HTML 5 MB by default)",
     415: "Body is not `application/json`",
     422: "Invalid input (see `error.code`: `invalid_input`, `post_too_long`, `paywalled`, "
-         "`empty_article`, `unsupported_content`)",
+         "`empty_article`, `unsupported_content`, `page_too_complex`)",
     429: "Quota or rate limit reached; see `Retry-After` (and `upgrade_url` for quotas)",
     502: "The article could not be fetched (`fetch_failed`)",
     503: "A dependency is briefly unavailable; see `Retry-After`",

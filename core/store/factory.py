@@ -25,5 +25,7 @@ async def open_store(settings: Settings) -> Store:
     from core.store.postgres import PostgresStore
 
     return await PostgresStore.open(
-        url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+        connect_timeout=settings.db_connect_timeout, command_timeout=settings.db_command_timeout,
+        acquire_timeout=settings.db_acquire_timeout,
     )

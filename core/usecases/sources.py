@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from core.articles import extract_article
+from core.articles.bounded import BoundedExtractor
 from core.errors import EmptyArticle, InvalidInput, PayloadTooLarge, Paywalled
 from core.models import Article, ThreadRequest
 from core.settings import Settings
 
-# Extraction of a large page takes tens of ms: above this size it runs off the event loop.
-_INLINE_EXTRACT_BYTES = 200_000
+# Below this many tags a page is extracted in a worker thread (a few ms, no child process);
+# above it, in a child process under the extraction budget (`BoundedExtractor`).
+_INLINE_TAGS = 1_500
 
 
 def validate_request(settings: Settings, request: ThreadRequest) -> None:
@@ -32,24 +34,29 @@ def validate_request(settings: Settings, request: ThreadRequest) -> None:
             raise PayloadTooLarge(f"HTML is limited to {settings.max_html_bytes // 1_000_000} MB.")
 
 
-async def load_article(fetcher, request: ThreadRequest) -> Article:
-    """The article to make a thread from. Fetched pages go through the SSRF-safe fetcher."""
+async def load_article(fetcher, request: ThreadRequest,
+                       extractor: BoundedExtractor | None = None) -> Article:
+    """The article to make a thread from. Fetched pages go through the SSRF-safe fetcher;
+    HTML is extracted under the `extractor`'s budget (`PageTooComplex` past it)."""
     if request.text is not None:
         return Article(text=request.text.strip(), url=request.url)
     if request.html is not None:
-        return await _extract(request.html, request.url)
+        return await _extract(request.html, request.url, extractor)
     page = await fetcher.fetch(request.url)
     if page.content_type.startswith("text/plain"):
         if not page.text.strip():
             raise EmptyArticle()
         return Article(text=page.text.strip(), url=page.url)
-    article = await _extract(page.text, page.url)
+    article = await _extract(page.text, page.url, extractor)
     if article.paywalled and len(article.text) < 1500:
         raise Paywalled()
     return article
 
 
-async def _extract(html: str, url: str | None) -> Article:
-    if len(html) < _INLINE_EXTRACT_BYTES:
-        return extract_article(html, url)
-    return await asyncio.to_thread(extract_article, html, url)
+async def _extract(html: str, url: str | None, extractor: BoundedExtractor | None) -> Article:
+    if extractor is None:  # no budget (the CLI, the person's own machine)
+        return await asyncio.to_thread(extract_article, html, url)
+    extractor.check_size(html)
+    if html.count("<") < _INLINE_TAGS:
+        return await asyncio.to_thread(extract_article, html, url)
+    return await asyncio.to_thread(extractor.extract, html, url)

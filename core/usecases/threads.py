@@ -64,7 +64,7 @@ async def generate_thread(
     delivery = _Delivery(on_post)
     started = asyncio.get_running_loop().time()
     try:
-        article = await load_article(services.fetcher, request)
+        article = await load_article(services.fetcher, request, services.extractor)
         if on_meta:
             await on_meta(Source.from_article(article))
         key = _cache_key(services, request, article.text)

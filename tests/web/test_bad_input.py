@@ -70,3 +70,16 @@ async def test_common_blank_and_email_passwords_are_refused(client):
         assert response.status == 422, password
         assert (await response.json())["error"]["code"] == "invalid_input"
     await register(client, "ada@example.com", "plum tartan 93")
+
+
+async def test_the_cpu_burning_page_is_refused_fast_and_costs_no_quota(client):
+    """H2: 4.9 MB of "<p></p>" cost ~17 s of CPU and ended in empty_article."""
+    import time
+
+    started = time.perf_counter()
+    response = await client.post("/api/v1/threads", json={
+        "url": "https://example.com/a", "html": "<p></p>" * 700_000})
+    elapsed = time.perf_counter() - started
+    assert response.status == 422 and elapsed < 2.0, elapsed
+    assert (await response.json())["error"]["code"] == "page_too_complex"
+    assert (await (await client.get("/api/v1/usage")).json())["used"] == 0
