@@ -4,7 +4,8 @@
   start of a paragraph, and the glue of a dateline into the first word ("WashingtonThis").
   An agency tag in parentheses goes wherever it stands.
 - Furniture written in place of a sentence: "Scroll down for video", "Watch the video",
-  "Advertisement" (capitalised, so it is not a verb phrase inside a sentence).
+  "Advertisement", shop widgets ("Visit site", "Buy now"), capitalised, so not a verb
+  phrase inside a sentence.
 - Captions glued to the next sentence when the page lost its line breaks: "...in the
   middle of a match A chess grandmaster has..." is cut before the new sentence
   (a lowercase word, then an opener like The/A/He/It with a lowercase word after it);
@@ -31,7 +32,7 @@ _OPENERS = (
 _GLUED_DATELINE = re.compile(rf"^[A-Z][a-z]+(?:,? [A-Z][a-z]+){{0,2}}(?<=[a-z])(?=(?:{_OPENERS})\s)")
 _FURNITURE = re.compile(
     r"(?:Scroll down for (?:the )?(?:video|more(?: videos)?)|Watch the video|Advertisement"
-    r"|Read more|Share this (?:article|story)|Click here)\b[.:…]*\s*(?=[A-Z‘'\"“]|$)"
+    r"|Read more|Share this (?:article|story)|Click here|Visit site|Shop now|Buy now|Shop the look)\b[.:…]*\s*(?=[A-Z‘'\"“]|$)"
 )
 # A caption glued to the sentence after it: a lowercase word (or figure, closing quote)
 # then an opener and a lowercase word. "Plan A is" / "grade A students" are not cuts.

@@ -52,6 +52,8 @@ def test_furniture_in_place_of_a_sentence_goes_but_the_same_words_in_a_sentence_
     assert clean_paragraph("He was fined. Scroll down for video The club said no.") == (
         "He was fined. The club said no.")
     assert "watch the video" in clean_paragraph("Fans can watch the video online now.")
+    assert clean_paragraph("Visit site Like the rest of the royals, she waits.") == (
+        "Like the rest of the royals, she waits.")
 
 
 def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
