@@ -18,7 +18,12 @@ from lxml.html import HtmlElement
 
 from core.articles.extract_html import word_key, words
 from core.articles.extract_match import OurText
-from core.articles.extract_score import ContentMap, content_regions, region_paragraphs
+from core.articles.extract_score import (
+    ContentMap,
+    Paragraph,
+    content_regions,
+    region_paragraphs,
+)
 from core.articles.extract_tidy import is_call_to_action, tidy
 from core.articles.metadata import PageMetadata
 
@@ -66,47 +71,66 @@ def _is_prose(paragraph: str, tuning: Tuning) -> bool:
     )
 
 
-def _combined(found: list[str], ours: list[tuple[str, str]], tuning: Tuning) -> list[str]:
-    """trafilatura's paragraphs vetted by ours, plus the prose of ours it missed.
-
-    `ours` pairs each paragraph with its container's signature. Missed prose is put back
-    only from containers shaped like those holding text both found (the other chunks of a
-    body split by ad slots), never from other posts or widgets around it.
+def _combined(found: list[str], ours: list[Paragraph], tuning: Tuning) -> list[str]:
+    """trafilatura's paragraphs vetted by ours, plus what of ours it missed: prose from
+    containers shaped like those holding text both found (the other chunks of a body split
+    by ad slots, never other posts or widgets around it), and quotations inside the body.
     """
     if not ours:
         return found
-    our_keys = [word_key(p) for p, _ in ours]
+    our_keys = [word_key(p.text) for p in ours]
     our_text = OurText(our_keys)
     keys = [word_key(p) for p in found]
     matches = [our_text.find(key) for key in keys]
-    inside = [ok for ok, _ in matches]
     total = sum(len(key.split()) for key in keys)
-    agreed = sum(len(key.split()) for key, ok in zip(keys, inside, strict=True) if ok)
+    agreed = sum(len(key.split()) for key, (ok, _) in zip(keys, matches, strict=True) if ok)
     if total and agreed / total < tuning.agreement:
         return found
     # kept paragraphs, in our fuller wording where trafilatura dropped words inside them
     vetted = [
-        ours[n][0] if n is not None else p
+        ours[n].text if n is not None else p
         for p, (ok, n) in zip(found, matches, strict=True) if ok
     ]
     found_exact, found_text = set(keys), f" {' '.join(keys)} "
     shared = [key in found_exact or f" {key} " in found_text for key in our_keys]
-    shapes = {sig for (_, sig), both in zip(ours, shared, strict=True) if both}
+    shapes = {p.shape for p, both in zip(ours, shared, strict=True) if both} - {""}
     missed = [
-        not both and sig in shapes and _is_prose(p, tuning)
-        for (p, sig), both in zip(ours, shared, strict=True)
+        not both and p.shape in shapes and _is_prose(p.text, tuning)
+        for p, both in zip(ours, shared, strict=True)
     ]
     missed_words = sum(len(k.split()) for k, m in zip(our_keys, missed, strict=True) if m)
-    if not missed_words or missed_words < tuning.recover * total:
+    if missed_words and missed_words >= tuning.recover * total:
+        # ours in reading order: what both found, and the prose trafilatura missed
+        return [p.text for p, both, m in zip(ours, shared, missed, strict=True) if both or m]
+    return _with_quotations(vetted, ours, our_keys, shared)
+
+
+def _with_quotations(
+    vetted: list[str], ours: list[Paragraph], our_keys: list[str], shared: list[bool],
+) -> list[str]:
+    """Block quotes (embedded posts, quoted passages) between paragraphs both found, put
+    back after the paragraph they follow."""
+    both = [n for n, ok in enumerate(shared) if ok]
+    after: dict[str, list[str]] = {}
+    anchor = None
+    for n in range(both[0], both[-1]) if both else ():
+        if shared[n]:
+            anchor = our_keys[n]
+        elif ours[n].quoted and anchor:
+            after.setdefault(anchor, []).append(ours[n].text)
+    if not after:
         return vetted
-    # ours in reading order: what both found, and the prose trafilatura missed
-    return [p for (p, _), both, m in zip(ours, shared, missed, strict=True) if both or m]
+    result = []
+    for paragraph in vetted:
+        result.append(paragraph)
+        result.extend(after.pop(word_key(paragraph), ()))
+    return result
 
 
 def _without_headline(paragraphs: list, meta: PageMetadata, tuning: Tuning) -> list:
     """Repeats of the headline (h1, title, og:title…) and bare links at the top removed.
 
-    Items are paragraphs, or (paragraph, anything) pairs."""
+    Items are strings or `Paragraph`s."""
     headings = {word_key(h) for h in meta.headings} - {""}
 
     def headline(item) -> bool:
@@ -125,5 +149,5 @@ def main_paragraphs(
     found = _without_headline(_trafilatura_paragraphs(tree, url), meta, tuning)
     if not content.blocks and sum(map(len, found)) < _CHROME_ONLY_CHARS:
         return []  # the little text there is sits in navigation, footers, scripts…
-    found = _combined(found, ours, tuning) if found else [p for p, _ in ours]
+    found = _combined(found, ours, tuning) if found else [p.text for p in ours]
     return tidy([p for p in found if words(p)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
@@ -187,15 +188,29 @@ def content_regions(cmap: ContentMap) -> list[HtmlElement]:
     return sorted(outer, key=lambda el: cmap.order.get(el, -1))
 
 
-def _signature(el: HtmlElement) -> str:
-    """Tag and class of the element holding a block: chunks of one body share it."""
-    parent = el.getparent()
-    return "" if parent is None else f"{parent.tag}.{parent.get('class') or ''}"
+class Paragraph(NamedTuple):
+    """A line of a region's text; `shape` is its container's tag and class ("" when the
+    container has no class: bare `<div>`s say nothing about what belongs together);
+    `quoted` when it sits in a `<blockquote>` (a quotation or an embedded post)."""
+
+    text: str
+    shape: str
+    quoted: bool
 
 
-def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[tuple[str, str]]:
-    """Paragraph texts of the regions, each with its container's signature (`_signature`):
-    boilerplate-named and link-heavy blocks left out."""
+def _paragraphs(block: Block) -> list[Paragraph]:
+    parent = block.element.getparent()
+    names = "" if parent is None else " ".join((parent.get("class") or "").split())
+    shape = f"{parent.tag}.{names}" if names else ""
+    quoted = block.element.tag == "blockquote" or any(
+        a.tag == "blockquote" for a in block.element.iterancestors()
+    )
+    lines = (squash(line) for line in block.text.split("\n"))
+    return [Paragraph(line, shape, quoted) for line in lines if line]
+
+
+def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[Paragraph]:
+    """The regions' paragraphs, boilerplate-named and link-heavy blocks left out."""
     spans = [(cmap.order.get(r, -1), cmap.subtree_end(r)) for r in regions]
     paragraphs = []
     for block in cmap.blocks:
@@ -204,8 +219,5 @@ def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[tupl
             continue
         if block.link_chars > len(squash(block.text)) / 2:
             continue
-        signature = _signature(block.element)
-        paragraphs.extend(
-            (t, signature) for t in (squash(line) for line in block.text.split("\n")) if t
-        )
+        paragraphs.extend(_paragraphs(block))
     return paragraphs

@@ -7,6 +7,7 @@ import pytest
 
 from core.articles import extract_article
 from core.articles.extract_main import DEFAULT, _combined
+from core.articles.extract_score import Paragraph
 
 HEADLINE = "Council backs longer library hours"
 P1 = (
@@ -74,13 +75,15 @@ def test_prose_trafilatura_missed_comes_back_from_chunks_shaped_like_the_body():
     first chunk. The other chunks return in reading order; another post does not."""
     chunk, other = "div.body-chunk", "article.teaser post-2"
     later = [f"{p} It went on for a while after that, as such debates do." for p in (P2, P3)]
-    ours = [(P1, chunk), ("Advertisement", "div.ad"), (later[0], chunk), (later[1], chunk),
-            (COMMENT.replace("Thanks", "Elsewhere"), other)]
+    ours = [Paragraph(*item, False) for item in [
+        (P1, chunk), ("Advertisement", "div.ad"), (later[0], chunk), (later[1], chunk),
+        (COMMENT.replace("Thanks", "Elsewhere"), other)]]
     assert _combined([P1], ours, DEFAULT) == [P1, *later]
 
 
 def test_prose_of_another_container_shape_is_not_pulled_in():
-    ours = [(P1, "div.body"), (P2, "div.body"), (P3, "article.post-7")]
+    ours = [Paragraph(P1, "div.body", False), Paragraph(P2, "div.body", False),
+            Paragraph(P3, "article.post-7", False)]
     assert _combined([P1, P2], ours, DEFAULT) == [P1, P2]
 
 
@@ -150,3 +153,30 @@ def test_calls_to_action_at_either_end_are_left_out():
         "<p>Tags</p></article>"
     )
     assert text_of(html) == f"{P1}\n\n{P2}\n\n{P3}"
+
+
+def test_nothing_is_put_back_from_bare_containers():
+    """Comments and article paragraphs both in class-less `<div>`s look alike: no recovery."""
+    later = [f"{p} It went on for a while after that, as such debates do." for p in (P2, P3)]
+    ours = [Paragraph(P1, "", False), Paragraph(later[0], "", False),
+            Paragraph(later[1], "", False)]
+    assert _combined([P1], ours, DEFAULT) == [P1]
+
+
+def test_an_embedded_post_inside_the_body_is_kept_in_place():
+    tweet = ("<blockquote class='twitter-tweet'><p lang='en'>Evening hours at last, well done "
+             "to everyone who signed the petition! <a href='https://t.co/x'>pic.twitter.com/x"
+             "</a></p>&mdash; Jane Reader (@janereads) <a href='#'>January 9, 2024</a>"
+             "</blockquote>")
+    html = page(f"<article><h1>{HEADLINE}</h1><p>{P1}</p>{tweet}<p>{P2}</p><p>{P3}</p>"
+                "</article>")
+    paragraphs = text_of(html).split("\n\n")
+    assert paragraphs[0] == P1 and paragraphs[-2:] == [P2, P3]
+    assert "Evening hours at last" in " ".join(paragraphs[1:-2])
+
+
+def test_a_quotation_between_found_paragraphs_is_put_back_after_its_predecessor():
+    quote = "This is the best news our readers have had all year, said the head librarian."
+    ours = [Paragraph(P1, "div.body", False), Paragraph(quote, "blockquote.q", True),
+            Paragraph(P2, "div.body", False), Paragraph(P3, "div.body", False)]
+    assert _combined([P1, P2, P3], ours, DEFAULT) == [P1, quote, P2, P3]
