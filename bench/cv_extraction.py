@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         default_f1.append(mean(extract_main.DEFAULT, test))
         print(f"fold {k}: pages={len(test)} f1_chosen={chosen_f1[-1]:.3f} "
               f"f1_default={default_f1[-1]:.3f} chosen={best}")
+    overall = sorted(mean(t, ids) for t in tunings)
+    print(f"grid: {len(tunings)} settings, in-sample f1 {overall[0]:.3f}..{overall[-1]:.3f}")
     print(f"cv folds={args.folds} f1_mean={statistics.fmean(chosen_f1):.3f} "
           f"f1_min={min(chosen_f1):.3f} default_f1_mean={statistics.fmean(default_f1):.3f} "
           f"in_sample_default={mean(extract_main.DEFAULT, ids):.3f} pages={len(ids)}")
