@@ -77,7 +77,7 @@ class Settings:
     db_pool_max: int = 10
     db_connect_timeout: float = 1.0  # seconds to open a PostgreSQL connection
     db_acquire_timeout: float = 0.5  # seconds to wait for a free pool connection
-    db_command_timeout: float = 1.5  # seconds one statement may take (frozen database → 503)
+    db_command_timeout: float = 1.0  # seconds one statement may take (frozen database → 503)
     migrations_dir: str = ""  # "" → the repository's migrations/ folder
     # --- accounts ---
     jwt_secret: SecretStr = SecretStr("")

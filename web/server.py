@@ -15,16 +15,20 @@ from aiohttp import web
 
 from core.settings import Settings
 from web.app import Mount, create_app
+from web.guard import GuardedRunner, exit_after
 
 log = logging.getLogger("threadr.server")
 MountsFactory = Callable[[Settings], Sequence[Mount]]
+_HARD_STOP_MARGIN = 3.0  # seconds past SHUTDOWN_GRACE for closing pools before a hard exit
 
 
 async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False,
                  announce: bool = True, mounts: MountsFactory | None = None) -> None:
     app = create_app(settings, mounts=mounts(settings) if mounts else ())
-    runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                           shutdown_timeout=settings.shutdown_grace)
+    runner = GuardedRunner(app, access_log=None, handle_signals=False,
+                           shutdown_timeout=settings.shutdown_grace,
+                           header_timeout=settings.http_header_timeout,
+                           body_timeout=settings.http_body_timeout)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port, reuse_address=True, reuse_port=reuse_port)
@@ -39,6 +43,7 @@ async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool =
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        exit_after(settings.shutdown_grace + _HARD_STOP_MARGIN)
     finally:
         await runner.cleanup()
 
@@ -85,7 +90,7 @@ def _run_workers(settings: Settings, host: str, port: int, workers: int,
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for process in processes:
-        process.join()
+        process.join()  # until a signal: then each worker has its own hard stop
 
 
 def serve(settings: Settings, mounts: MountsFactory | None = None) -> None:

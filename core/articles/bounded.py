@@ -10,8 +10,10 @@ so the API process keeps a core for everyone else's requests.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import resource
 import threading
 
 from core.articles.extract import extract_article
@@ -61,7 +63,7 @@ class BoundedExtractor:
 
     def _in_child(self, html: str, url: str | None, seconds: float) -> Article:
         receiver, sender = _CONTEXT.Pipe(duplex=False)
-        child = _CONTEXT.Process(target=_work, args=(sender, html, url), daemon=True)
+        child = _CONTEXT.Process(target=_work, args=(sender, html, url, seconds), daemon=True)
         child.start()
         sender.close()
         try:
@@ -80,8 +82,11 @@ class BoundedExtractor:
         raise value
 
 
-def _work(sender, html: str, url: str | None) -> None:
+def _work(sender, html: str, url: str | None, seconds: float) -> None:
     os.nice(_NICENESS)
+    # The kernel ends the child past its CPU budget even if the parent died meanwhile.
+    limit = math.ceil(seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
     try:
         result = (True, extract_article(html, url))
     except ThreadrError as exc:
