@@ -2,17 +2,23 @@
 
 `ChatCaller.complete(messages, emitter, deadline, max_tokens)` makes the upstream call(s)
 for one generation and returns the raw answer text with token usage, or raises
-`LLMFailure(reason)`. Response format: `json_schema` (strict) first; a server that refuses
-it (400/422/500) is asked for `json_object` with a `schema` (the llama.cpp servers'
-grammar-constrained form), then for plain `json_object`, then (400/422 only) for plain text
-read tolerantly. The mode that worked is remembered for the life of the caller (one per
+`LLMFailure(reason)`. One generation makes at most `1 + max_retries` requests, whatever
+goes wrong: retries and response-format downgrades share that budget.
+
+Response format: `json_schema` (strict) first; a server whose answer says it does not
+support that format is asked for `json_object` with a `schema` (the llama.cpp servers'
+grammar-constrained form), then for plain `json_object`, then for plain text read
+tolerantly. A refusal is a 400/415/422 that names the format, or a 5xx that does (llama.cpp
+answers "response_format type must be one of …" with 500); any other 5xx is an outage and is
+retried in the same format. The downgrade is remembered for the life of the caller (one per
 process). Retries: 5xx, 408/409/429 and connection errors, honouring `Retry-After`, bounded
-by `max_retries` and the deadline.
+by the budget and the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -77,22 +83,36 @@ class ChatCaller:
         caller's overall timeout handles both kinds of timeout the same way).
         `max_tokens` (0: not sent) bounds the answer, so a rambling model stops in time."""
         loop = asyncio.get_running_loop()
-        attempt = 0
-        while True:
+        budget = 1 + self._retry.max_retries
+        for sent in range(1, budget + 1):
+            await self._acquire(deadline)
+            mode = self._mode
             try:
-                await self._acquire(deadline)
-                return await self._with_formats(messages, emitter, max_tokens)
+                answer = await self._call(messages, MODES[mode], emitter, max_tokens)
             except openai.APITimeoutError:
                 raise
             except (openai.APIError, httpx.HTTPError) as exc:
-                reason, retry_after, retryable = _classify(exc)
-            self._metrics.llm_calls.labels(reason).inc()
-            wait = self._retry.delay(attempt, retry_after, deadline - loop.time()) \
-                if retryable else None
-            if wait is None:
-                raise LLMFailure(reason, f"after {attempt + 1} call(s)")
-            await self._sleep(wait)
-            attempt += 1
+                reason, wait = self._after_failure(exc, mode, sent, deadline - loop.time())
+                if wait is None or sent == budget:
+                    raise LLMFailure(reason, f"after {sent} call(s)") from None
+                if wait:
+                    await self._sleep(wait)
+                continue
+            self._metrics.llm_calls.labels("ok").inc()
+            return answer
+        raise AssertionError("unreachable: the last call returns or raises")
+
+    def _after_failure(self, exc: Exception, mode: int, sent: int,
+                       remaining: float) -> tuple[str, float | None]:
+        """(fallback reason, seconds to wait before the next call or None: give up).
+        A format refusal moves this caller to the next format and tries again at once."""
+        if mode + 1 < len(MODES) and _format_refused(exc):
+            self._mode = max(self._mode, mode + 1)  # concurrent refusals move it once
+            self._metrics.llm_calls.labels("format_refused").inc()
+            return "llm_unavailable", 0.0
+        reason, retry_after, retryable = _classify(exc)
+        self._metrics.llm_calls.labels(reason).inc()
+        return reason, self._retry.delay(sent - 1, retry_after, remaining) if retryable else None
 
     async def _acquire(self, deadline: float) -> None:
         """The per-process outbound rate limit; waiting past the budget means fail over.
@@ -103,20 +123,6 @@ class ChatCaller:
                 await self._limiter.acquire()
         except TimeoutError:
             raise LLMFailure("llm_rate_limited", "outbound rate limit") from None
-
-    async def _with_formats(self, messages: list[dict], emitter, max_tokens: int) -> Answer:
-        for index in range(self._mode, len(MODES)):
-            try:
-                answer = await self._call(messages, MODES[index], emitter, max_tokens)
-            except openai.APIStatusError as exc:
-                if index + 1 < len(MODES) and _format_refused(exc.status_code, MODES[index]):
-                    self._metrics.llm_calls.labels("format_refused").inc()
-                    continue
-                raise
-            self._mode = index
-            self._metrics.llm_calls.labels("ok").inc()
-            return answer
-        raise AssertionError("unreachable: the last mode re-raises")
 
     async def _call(self, messages: list[dict], mode: str, emitter, max_tokens: int) -> Answer:
         kwargs: dict = {"model": self._model, "messages": messages}
@@ -162,8 +168,26 @@ def _classify(exc: Exception) -> tuple[str, float | None, bool]:
     return "llm_unavailable", None, True
 
 
-def _format_refused(status: int, mode: str) -> bool:
-    return status in (400, 422) or (status == 500 and mode != "json_object")
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\bschema\b|grammar",
+                           re.IGNORECASE)
+
+
+def _format_refused(exc: Exception) -> bool:
+    """Does this error answer say the requested response format is not supported?"""
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    status = exc.status_code
+    if status not in (400, 415, 422) and status < 500:
+        return False
+    return bool(_FORMAT_WORDS.search(_error_text(exc)))
+
+
+def _error_text(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        return str(inner.get("message", inner) if isinstance(inner, dict) else inner)
+    return str(body or exc.message or "")
 
 
 def _usage(usage) -> TokenUsage | None:

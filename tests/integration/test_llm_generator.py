@@ -205,13 +205,6 @@ async def test_a_server_refusing_schemas_is_asked_for_plain_json_object(settings
     assert formats(llm) == ["json_schema", "json_object+schema", "json_object", "json_object"]
 
 
-async def test_a_server_refusing_every_response_format_is_asked_for_plain_text(make, llm):
-    llm.script(Reply(status=400), Reply(status=422), Reply(status=400))
-    thread = await make().generate(ARTICLE, ThreadOptions())
-    assert thread.generator == "llm"
-    assert formats(llm) == ["json_schema", "json_object+schema", "json_object", "text"]
-
-
 async def test_a_500_for_plain_json_object_is_an_outage_not_a_refusal(settings, metrics):
     async with OpenAIStandIn(refuse={"json_schema": 500, "json_object_schema": 500,
                                      "json_object": 500}) as llm:
