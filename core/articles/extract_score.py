@@ -25,7 +25,9 @@ _BOILERPLATE = (
     "read-more", "readmore", "more-stories", "standfirst", "dek", "teaser", "kicker", "subhead",
     "sub-head", "subline",
 )
-_CONTENT = ("article", "body", "content", "entry", "main", "post", "story", "text", "blog")
+_CONTENT = (
+    "article", "body", "content", "entry", "main", "post", "story", "text", "blog", "embed",
+)
 _NEVER_CONTENT = frozenset(
     "nav footer aside script style noscript figure figcaption button select iframe svg "
     "template textarea input head title meta link".split()

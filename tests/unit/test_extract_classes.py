@@ -163,11 +163,15 @@ def test_nothing_is_put_back_from_bare_containers():
     assert _combined([P1], ours, DEFAULT) == [P1]
 
 
-def test_an_embedded_post_inside_the_body_is_kept_in_place():
-    tweet = ("<blockquote class='twitter-tweet'><p lang='en'>Evening hours at last, well done "
-             "to everyone who signed the petition! <a href='https://t.co/x'>pic.twitter.com/x"
-             "</a></p>&mdash; Jane Reader (@janereads) <a href='#'>January 9, 2024</a>"
-             "</blockquote>")
+@pytest.mark.parametrize("wrapper", ["{}", "<div class='social-media-embed'>{}</div>"],
+                         ids=["bare", "social_embed_wrapper"])
+def test_an_embedded_post_inside_the_body_is_kept_in_place(wrapper):
+    tweet = wrapper.format(
+        "<blockquote class='twitter-tweet'><p lang='en'>Evening hours at last, well done to "
+        "everyone who signed the petition! <a href='https://t.co/x'>pic.twitter.com/x</a></p>"
+        "&mdash; Jane Reader (@janereads) <a href='#'>January 9, 2024</a></blockquote>"
+        "<script async src='https://platform.twitter.com/widgets.js'></script>"
+    )
     html = page(f"<article><h1>{HEADLINE}</h1><p>{P1}</p>{tweet}<p>{P2}</p><p>{P3}</p>"
                 "</article>")
     paragraphs = text_of(html).split("\n\n")
