@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
+_SENTENCE_END = (".", "!", "?", "…", ".”", ".\"", "?”", "!”", ".)", "。", "！", "？")
 
 
 def _parser(**options) -> lxml.html.HTMLParser:
@@ -64,3 +65,8 @@ def words(text: str) -> list[str]:
 def word_key(text: str) -> str:
     """A comparison key for a piece of text: its words joined by single spaces."""
     return " ".join(_WORD.findall(text.lower()))
+
+
+def ends_sentence(text: str) -> bool:
+    """The text ends like a sentence (full stop, question or exclamation mark, ellipsis)."""
+    return text.rstrip().endswith(_SENTENCE_END)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from core.articles.extract_html import word_key, words
+from core.articles.extract_html import ends_sentence, word_key, words
 from core.articles.extract_match import OurText
 from core.articles.extract_score import (
     ContentMap,
@@ -28,7 +28,6 @@ from core.articles.extract_tidy import is_call_to_action, tidy
 from core.articles.metadata import PageMetadata
 
 _CHROME_ONLY_CHARS = 200  # below this, text found only outside content blocks is page chrome
-_SENTENCE_END = (".", "!", "?", "…", ".”", ".\"", "?”", "!”", ".)")
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def _is_prose(paragraph: str, tuning: Tuning) -> bool:
     """Sentences, not a teaser title or a widget: long enough and ending like a sentence."""
     return (
         len(words(paragraph)) >= tuning.prose_words
-        and paragraph.rstrip().endswith(_SENTENCE_END)
+        and ends_sentence(paragraph)
         and not is_call_to_action(paragraph)
     )
 

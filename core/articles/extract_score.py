@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
-from core.articles.extract_html import squash
+from core.articles.extract_html import ends_sentence, squash
 
 # Substrings of class/id names (lower-cased); plain `in` tests beat one big regex here.
 _BOILERPLATE = (
@@ -48,6 +48,7 @@ _BLOCKS = frozenset(
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DECAY = (1, 2, 6, 9, 12)  # ancestor level -> divisor (parent gets all, grandparent half…)
 _REGION_SHARE = 0.3
+_CITING_LINKS = 0.8  # a sentence may sit this much inside a link and still be prose
 _IMAGES = frozenset({"img", "picture"})
 _CAPTION_WORDS = 30  # a container scoring this share of the best one is a region too
 
@@ -211,6 +212,15 @@ def _paragraphs(block: Block) -> list[Paragraph]:
     return [Paragraph(line, shape, quoted) for line in lines if line]
 
 
+def _link_heavy(block: Block) -> bool:
+    """Mostly link text: a list of links, "Read more: <headline>". A sentence that ends like
+    one and has words of its own around a long link is prose that cites a page."""
+    text = squash(block.text)
+    if block.link_chars <= len(text) / 2:
+        return False
+    return block.link_chars > len(text) * _CITING_LINKS or not ends_sentence(text)
+
+
 def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[Paragraph]:
     """The regions' paragraphs, boilerplate-named and link-heavy blocks left out."""
     spans = [(cmap.order.get(r, -1), cmap.subtree_end(r)) for r in regions]
@@ -219,7 +229,7 @@ def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[Para
         inside = [start for start, end in spans if start <= block.index < end]
         if not inside or block.boilerplate_at > inside[0]:
             continue
-        if block.link_chars > len(squash(block.text)) / 2:
+        if _link_heavy(block):
             continue
         paragraphs.extend(_paragraphs(block))
     return paragraphs

@@ -15,7 +15,8 @@ from core.articles.extract_html import words
 
 _CALL_TO_ACTION = re.compile(
     r"\b(?:subscri(?:be|ption)|sign(?:ing)? up\b|newsletters?|inbox|click here|tap here"
-    r"|follow (?:us|him|her|me|them)\b|(?:have|got) a (?:news )?tip|tell us what you think"
+    r"|follow (?:us|him|her|me|them)\b|follow\b[^.]{0,40}\bon (?:twitter|facebook|instagram"
+    r"|youtube|linkedin|tiktok)\b|(?:have|got) a (?:news )?tip|tell us what you think"
     r"|explore further|download (?:our|the) app|join (?:us|our)\b"
     r"|if you enjoyed this|get (?:the latest|more)\b[^.]*\b(?:updates|news|stories)"
     r"|abonnieren|inscreva-se|suscr[ií]bete|iscriviti|abonnez-vous)",

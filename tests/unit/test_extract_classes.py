@@ -184,3 +184,16 @@ def test_a_quotation_between_found_paragraphs_is_put_back_after_its_predecessor(
     ours = [Paragraph(P1, "div.body", False), Paragraph(quote, "blockquote.q", True),
             Paragraph(P2, "div.body", False), Paragraph(P3, "div.body", False)]
     assert _combined([P1, P2, P3], ours, DEFAULT) == [P1, quote, P2, P3]
+
+
+def test_a_sentence_mostly_inside_a_link_is_prose_but_a_link_list_is_not():
+    cited = ("<p>The branch plan <a href='/plan'>had been shelved in 2017 but was taken up "
+             "again this year after a petition</a>, the mayor said.</p>")
+    links = ("<ul><li><a href='/a'>Storm closes schools across the county on Monday</a></li>"
+             "<li><a href='/b'>New bridge opens to traffic after two years of delays</a></li>"
+             "</ul>")
+    html = page(f"<article><h1>{HEADLINE}</h1><p>{P1}</p>{links}{cited}<p>{P2}</p><p>{P3}</p>"
+                "</article>")
+    cited_text = ("The branch plan had been shelved in 2017 but was taken up again this year "
+                  "after a petition, the mayor said.")
+    assert text_of(html) == f"{P1}\n\n{cited_text}\n\n{P2}\n\n{P3}"

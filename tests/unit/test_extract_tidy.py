@@ -12,7 +12,8 @@ BODY = [
 
 
 def test_edge_furniture_goes_but_the_body_stays():
-    paragraphs = ["Sign up for our newsletter.", *BODY, "Follow us on Instagram.", "comments"]
+    paragraphs = ["Sign up for our newsletter.", *BODY, "Follow us on Instagram.",
+                  "Follow The Daily Example on Facebook and Twitter.", "comments"]
     assert tidy(paragraphs) == BODY
 
 
