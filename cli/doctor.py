@@ -61,6 +61,8 @@ def _static(settings: Settings) -> list[tuple[str, bool, str]]:
         out.append(("jwt secret", True, "set" if settings.jwt_secret else "generated (embedded)"))
     except RuntimeError as exc:
         out.append(("jwt secret", False, str(exc)))
+    problems = settings.safety_problems()
+    out.append(("production safety", not problems, problems[0] if problems else "ok"))
     out.append(("billing", True, "stripe configured" if settings.billing_configured
                 else "not configured (billing endpoints answer 503)"))
     out.append(("telegram", True, "token set" if settings.telegram_token else "no token"))

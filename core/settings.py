@@ -15,6 +15,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from core.datadir import private_dir
+
 
 class SecretStr(str):
     """A string whose repr/str in logs is masked. Use `.reveal()` where the value is needed."""
@@ -173,12 +175,22 @@ class Settings:
         path = self.data_dir / "jwt_secret"
         if path.exists():
             return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         value = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(value)
         return value
+
+    def safety_problems(self) -> list[str]:
+        """Settings that must never run in production (one line each; `serve` refuses to
+        start with them, `doctor` lists them)."""
+        problems = []
+        if self.is_production and self.fetch_allow_loopback:
+            problems.append("FETCH_ALLOW_LOOPBACK=true is for tests only and is refused with "
+                            "THREADR_ENV=production (it lets anyone make the server fetch "
+                            "127.0.0.1).")
+        return problems
 
     def public_dict(self) -> dict:
         """Every setting, secrets masked: for `threadr doctor` and start-up logs."""

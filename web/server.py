@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
+from core.datadir import lock
 from core.settings import Settings
 from web.app import Mount, create_app
 from web.guard import GuardedRunner, exit_after
@@ -54,6 +55,10 @@ def run(settings: Settings, host: str, port: int, mounts: MountsFactory | None =
     `settings.workers` > 1 starts that many processes sharing the port (SO_REUSEPORT); it
     needs Redis, since in-process counters would give each worker its own quotas.
     """
+    problems = settings.safety_problems()
+    if problems:
+        raise ValueError(problems[0])
+    held = None if settings.redis_url else lock(settings.data_dir)  # noqa: F841 - kept open
     workers = settings.workers
     if workers > 1 and not settings.redis_url:
         log.warning("WORKERS > 1 needs REDIS_URL (shared quotas); serving with one process")

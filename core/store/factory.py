@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.datadir import private_dir
 from core.store.migrate import dialect_of, sqlite_path
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ async def open_store(settings: Settings) -> Store:
     if dialect_of(url) == "sqlite":
         from core.store.sqlite import SqliteStore
 
+        if not settings.database_url:  # the embedded default lives in the data dir
+            private_dir(settings.data_dir)
         return await SqliteStore.open(sqlite_path(url), settings.migrations_dir or None)
     from core.store.postgres import PostgresStore
 

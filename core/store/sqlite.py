@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from core.datadir import private_file
 from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.migrate import default_directory, load_migrations, migrate_sqlite
@@ -53,8 +54,10 @@ def _unavailable_on_error() -> Iterator[None]:
         raise  # a bug (bad SQL, missing table): let it show
 
 
-def _make_parent_dir(path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _make_private_file(path: str) -> None:
+    """The database holds emails and password hashes: 0600 in a 0700 directory (SQLite gives
+    its -wal and -shm files the database file's permissions)."""
+    private_file(Path(path))
 
 
 async def connect(path: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> aiosqlite.Connection:
@@ -63,7 +66,7 @@ async def connect(path: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> aios
     `busy_timeout`: seconds to wait for another connection's write lock before giving up.
     """
     if path != ":memory:":
-        await asyncio.to_thread(_make_parent_dir, path)
+        await asyncio.to_thread(_make_private_file, path)
     with _unavailable_on_error():
         conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
         try:
