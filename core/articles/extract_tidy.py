@@ -3,6 +3,7 @@
 Pure functions over lists of paragraph strings (no tree, no I/O). What they remove:
 - calls to action (newsletter boxes, "follow us on…", "have a tip?", "click here…") and
   at the top or bottom of the text, and "Read more: …" link lines anywhere;
+- date/time and reading-time lines at the top, "Filed under:"/"Tags:" lines at the bottom;
 - dangling labels at the bottom ("Tags", "comments", "Explore further"): a word or two with
   no sentence after them head a section that was not kept.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from core.articles.extract_html import words
+from core.articles.extract_html import ends_sentence, words
 
 _CALL_TO_ACTION = re.compile(
     r"\b(?:subscri(?:be|ption)|sign(?:ing)? up\b|newsletters?|inbox|click here|tap here"
@@ -33,6 +34,22 @@ _MORE_HEADING = re.compile(  # the label over a list of other stories
     r"|related(?: articles| stories| posts| content)?|recommended(?: for you)?|read next"
     r"|most (?:read|popular|viewed)|trending(?: now)?|popular (?:now|posts|stories)"
     r"|don'?t miss|further reading|see also)\b",
+    re.IGNORECASE,
+)
+_READING_TIME = re.compile(
+    r"^\W*(?:reading time|read time|tempo de leitura|lesezeit|temps de lecture"
+    r"|tiempo de lectura|tempo di lettura)\b|^\W*\d+\s*min(?:ute)?s? read\W*$",
+    re.IGNORECASE,
+)
+_STAMP = re.compile(  # a clock time, an ISO date, or a date line's own label
+    r"\b\d{1,2}:\d\d\b|\b\d{4}-\d\d-\d\d\b|^\W*(?:updated|published|posted|last modified"
+    r"|atualizado|publicado|actualizado|aktualisiert|veröffentlicht|mis à jour|publié"
+    r"|aggiornato|pubblicato)\b",
+    re.IGNORECASE,
+)
+_STAMP_WORDS = 10
+_FILING = re.compile(  # taxonomy under the text: "Filed under: Politics |", "Tags: a, b"
+    r"^\W*(?:filed under|tags|tagged(?: with)?|categories|category|posted in)\s*:",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)\]]\s*$")
@@ -69,6 +86,18 @@ def is_label(paragraph: str) -> bool:
     )
 
 
+def is_stamp(paragraph: str) -> bool:
+    """A date/time or reading-time line over the text: "Updated: Tue., Nov. 19, 2019",
+    "sexta-feira, 22 de outubro de 2010 às 20:13", "Reading time: 3 minutes"."""
+    if _READING_TIME.match(paragraph):
+        return True
+    return (
+        len(words(paragraph)) <= _STAMP_WORDS
+        and not ends_sentence(paragraph)
+        and bool(_STAMP.search(paragraph))
+    )
+
+
 def _continues(paragraph: str) -> bool:
     """Starts with a lower-case word: "continues here", not "iPhone", "Der", "2019"."""
     first = _FIRST_WORD.match(paragraph)
@@ -92,8 +121,9 @@ def tidy(paragraphs: list[str]) -> list[str]:
     rejoined; never empties a non-empty text."""
     kept = rejoined([p for p in paragraphs if not is_link_line(p)] or paragraphs)
     start, end = 0, len(kept)
-    while start < end - 1 and is_call_to_action(kept[start]):
+    while start < end - 1 and (is_call_to_action(kept[start]) or is_stamp(kept[start])):
         start += 1
-    while end > start + 1 and (is_call_to_action(kept[end - 1]) or is_label(kept[end - 1])):
+    while end > start + 1 and (is_call_to_action(kept[end - 1]) or is_label(kept[end - 1])
+                               or _FILING.match(kept[end - 1])):
         end -= 1
     return kept[start:end]

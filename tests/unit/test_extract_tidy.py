@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from core.articles.extract_match import OurText
-from core.articles.extract_tidy import is_call_to_action, is_label, is_link_line, rejoined, tidy
+from core.articles.extract_tidy import (
+    is_call_to_action,
+    is_label,
+    is_link_line,
+    is_stamp,
+    rejoined,
+    tidy,
+)
 
 BODY = [
     "The council approved the budget on Tuesday after a long debate in the chamber.",
@@ -63,3 +70,17 @@ def test_our_text_finds_a_paragraph_despite_a_dropped_word():
     assert ours.find("voted 7 to 2 on tuesday") == (True, None)  # a run of ours
     assert ours.find("a different sentence that shares nothing with ours at all") == (False, None)
     assert ours.find("short and absent") == (False, None)
+
+
+def test_date_and_reading_time_lines_over_the_text_go():
+    for stamp in ("UPDATED: Tue., Nov. 19, 2019", "sexta-feira, 22 de outubro de 2010 às 20:13",
+                  "기사입력 :[ 2018-08-25 15:24 ]", "Tempo de leitura: 2 minutos", "4 min read"):
+        assert is_stamp(stamp), stamp
+        assert tidy([stamp, *BODY]) == BODY
+    for heading in ("Calendário da Stock Car 2018", "The 10 best phones of 2019"):
+        assert not is_stamp(heading)
+        assert tidy([heading, *BODY]) == [heading, *BODY]
+
+
+def test_filing_lines_under_the_text_go():
+    assert tidy([*BODY, "Filed under: Politics |", "Tags: budget, library"]) == BODY
