@@ -77,3 +77,14 @@ def is_caption(sentence: str, last_in_paragraph: bool) -> bool:
     if label and not _SAYING.search(label.group(0)):
         return True
     return not last_in_paragraph and not is_terminated(sentence)
+
+
+# Quotation marks that open (after a space or the start) and close (before a space, a
+# stop or the end); a lone apostrophe inside a word ("I’d", "club's") is neither.
+_OPENS = re.compile(r"(?:^|(?<=[\s(\[—–-]))[‘“\"'](?=\w)")
+_CLOSES = re.compile(r"(?<=[\w.,!?…])[’”\"'](?=[\s.,;:!?)\]—–-]|$)")
+
+
+def quote_balance(sentence: str) -> int:
+    """Quotations the sentence opens minus those it closes (> 0: still open after it)."""
+    return len(_OPENS.findall(sentence)) - len(_CLOSES.findall(sentence))

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from core.generate.clean import clean_paragraph, is_caption, unglue
+from core.generate.clean import clean_paragraph, is_caption, quote_balance, unglue
 from core.generate.sentences import CJK, sentences_in, split_paragraphs
 
 _STOPWORDS = frozenset(
@@ -67,22 +67,25 @@ _QUOTE = re.compile(r"^[\"'“‘«„]|[\"'”’»],?\s+(?:[\w.]+\s+){0,3}(?:s
 # of the dev set (bench/bench_quality.py --half even|odd).
 LEAD_DECAY = 3.0  # the position prior is exp(-k / LEAD_DECAY) over candidate order
 OPENER = 0.05  # a paragraph's first sentence
-W_CENTRAL = 0.5
+W_CENTRAL = 0.25
 W_TITLE = 0.3
-QUOTE_FACTOR = 0.3
+QUOTE_FACTOR = 0.6
 _HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of the article with where it stands: `index` counts sentences in order;
-    `caption`: a photo caption glued into the text (never a candidate, see `clean`)."""
+    `caption`: a photo caption glued into the text (never a candidate, see `clean`);
+    `quoted`: it starts inside a quotation opened by an earlier sentence (someone's words
+    whose speaker is named before it)."""
 
     index: int
     paragraph: int
     opens_paragraph: bool
     text: str
     caption: bool = False
+    quoted: bool = False
 
 
 def sentences_of(text: str) -> list[Sentence]:
@@ -91,9 +94,11 @@ def sentences_of(text: str) -> list[Sentence]:
     for p, paragraph in enumerate(split_paragraphs(text)):
         pieces = unglue(clean_paragraph(paragraph, first=not out))
         found = [s for piece in pieces for s in sentences_in(piece)]
+        open_quotes = 0
         for i, sentence in enumerate(found):
             caption = is_caption(sentence, last_in_paragraph=i == len(found) - 1)
-            out.append(Sentence(len(out), p, i == 0, sentence, caption))
+            out.append(Sentence(len(out), p, i == 0, sentence, caption, open_quotes > 0))
+            open_quotes = 0 if caption else max(0, open_quotes + quote_balance(sentence))
     return out
 
 
@@ -160,12 +165,12 @@ def rank(sentences: list[Sentence], title: str | None) -> list[Ranked]:
         overlap = len(ref & bag.keys()) / len(ref) if ref else 0.0
         position = math.exp(-k / LEAD_DECAY) + OPENER * s.opens_paragraph
         base = position + W_CENTRAL * centrality + W_TITLE * overlap
-        score = base * _shape_factor(s.text, sum(bag.values()))
+        score = base * _shape_factor(s.text, sum(bag.values()), s.quoted)
         ranked.append(Ranked(s, score, frozenset(bag), approx_weight(s.text)))
     return ranked
 
 
-def _shape_factor(text: str, n_tokens: int) -> float:
+def _shape_factor(text: str, n_tokens: int, quoted: bool) -> float:
     factor = 1.0
     if n_tokens < 4:
         factor *= 0.2
@@ -177,7 +182,7 @@ def _shape_factor(text: str, n_tokens: int) -> float:
         factor *= 0.75
     if text.rstrip("\"'”’»」』) ").endswith(("?", "？", "؟")):
         factor *= 0.35
-    if _QUOTE.search(text):
+    if quoted or _QUOTE.search(text):
         factor *= QUOTE_FACTOR
     return factor
 

@@ -4,8 +4,9 @@
 - Then the best-scored sentences while the whole-sentence packing stays within the target
   number of posts, skipping repeats (content overlap with a kept sentence), weak sentences
   and sentences that cannot fit one post whole.
-- A sentence that points back (He/It/This/But… as its first word) is kept only with the
-  article sentence right before it: both are added, or it is skipped.
+- A sentence that points back (He/It/This/But… as its first word, or inside a quotation
+  opened by the sentence before) is kept only with the article sentence right before it:
+  both are added, or it is skipped.
 - Packing: kept sentences in article order fill each post greedily, across paragraph
   breaks; a sentence that does not fit the rest of a post opens the next one, so no
   sentence that fits a post is ever cut.
@@ -27,16 +28,18 @@ POINTING_BACK = re.compile(
 )
 REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
 FLOOR = 0.05  # a sentence scoring below this share of the best one is not worth a post
+NEAR = 1000
 MAX_MISSES = 25  # a full thread rarely takes another sentence: stop looking after a while
 
 
-def points_back(text: str) -> bool:
-    return POINTING_BACK.match(text) is not None
+def points_back(r: Ranked) -> bool:
+    """It opens on a word pointing back, or inside a quotation opened before it."""
+    return r.sentence.quoted or POINTING_BACK.match(r.sentence.text) is not None
 
 
 def choose_lead(ranked: Sequence[Ranked]) -> Ranked | None:
     """The sentence carrying the news: the best of the first three that stands alone."""
-    options = [r for k, r in enumerate(ranked[:3]) if k == 0 or not points_back(r.sentence.text)]
+    options = [r for k, r in enumerate(ranked[:3]) if k == 0 or not points_back(r)]
     return max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
 
 
@@ -58,10 +61,12 @@ def choose(
             break
         if r in kept or too_long(r):
             continue
+        if misses and r.sentence.index > kept[-1].sentence.index + NEAR:
+            continue  # a full thread only takes a short sentence near what it says
         bundle = [r]
         before = by_index.get(r.sentence.index - 1)
-        if points_back(r.sentence.text) and before not in kept:
-            if before is None or points_back(before.sentence.text) or too_long(before):
+        if points_back(r) and before not in kept:
+            if before is None or points_back(before) or too_long(before):
                 continue  # its antecedent is not in the thread: skip it
             bundle = [before, r]
         if any(similarity(b.terms, k.terms) > REDUNDANT for b in bundle for k in kept):

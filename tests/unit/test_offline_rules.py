@@ -9,7 +9,8 @@ import pytest
 from core.generate.clean import clean_paragraph, is_caption, unglue
 from core.generate.labels import full_story, language_of
 from core.generate.offline import summarize
-from core.generate.rank import sentences_of
+from core.generate.plan import Plan
+from core.generate.rank import rank, sentences_of
 from core.models import Article, LinkPolicy, ThreadOptions
 from core.text import weighted_length
 
@@ -138,3 +139,34 @@ def test_the_closing_link_label_is_in_the_articles_language():
 def test_a_language_without_a_label_gets_the_bare_link():
     assert full_story("https://example.fi/a", "fi") == "https://example.fi/a"
     assert full_story("https://example.com/a", "en") == "Full story: https://example.com/a"
+
+
+def test_a_sentence_inside_a_quotation_is_marked_as_pointing_back():
+    text = ("The coach was pleased with his team. He said: ‘We played well today. "
+            "I think we can win the league.’ The club is third in the table.")
+    quoted = {s.text[:12]: s.quoted for s in sentences_of(text)}
+    assert quoted == {"The coach wa": False, "He said: ‘We": False, "I think we c": True,
+                      "The club is ": False}
+
+
+def test_quote_continuations_never_open_a_post_without_their_speaker():
+    lines = body(5) + ["The mayor said: ‘The valley battery packs worked better than anyone hoped.",
+                       "I am proud of every engineer who spent the cold winter months testing them.’"]
+    text = " ".join(lines + body(8, start=5))
+    for max_posts in (None, 3, 4):
+        joined = " ".join(summarize(Article(text=text), ThreadOptions(max_posts=max_posts)))
+        if "I am proud" in joined:
+            assert "The mayor said" in joined
+
+
+def test_a_short_post_takes_the_next_sentence_when_it_fits():
+    long = "The engineers " + " ".join(random.Random(3).sample(_WORDS, 30)) + " changed."
+    text = ("The valley council approved new battery packs. Farmers welcomed the cheaper "
+            f"night power. {long} The trucks were late.")
+    ranked = rank(sentences_of(text), None)
+    plan = Plan("", ThreadOptions(), None, "en", [r.sentence for r in ranked])
+    kept = [ranked[0], ranked[2]]  # the lead alone would be a short first post
+    assert [len(g[0]) for g in plan.groups(kept)][0] < 140
+    filled = plan.fill_short(kept, ranked)
+    assert [r.sentence.index for r in filled] == [0, 1, 2]
+    assert plan.count(filled) == plan.count(kept)
