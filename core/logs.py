@@ -31,6 +31,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+# Third-party loggers kept at WARNING whatever LOG_LEVEL says: aiosqlite logs every SQL
+# statement with its parameters (article text, hashes) at DEBUG.
+NOISY_LOGGERS = ("aiohttp.access", "aiosqlite", "httpx", "telegram.ext.Updater")
+
+
 def configure_logging(settings, *, quiet: bool = False) -> None:
     """JSON lines to stderr (or plain text when LOG_JSON=false); `quiet` for CLI output."""
     handler = logging.StreamHandler(sys.stderr)
@@ -41,5 +46,5 @@ def configure_logging(settings, *, quiet: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel("WARNING" if quiet else settings.log_level.upper())
-    for noisy in ("aiohttp.access", "aiosqlite", "httpx", "telegram.ext.Updater"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel("WARNING")
