@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from cli.inputs import InputRefused
 from core import __version__
 from core.errors import ThreadrError
 from core.models import LinkPolicy, Mode, Numbering, NumberingPosition, ThreadOptions, Tone
@@ -28,9 +29,11 @@ def _add_thread_parser(sub) -> None:
     p.add_argument("-f", "--file", help="text or .html file to read ('-' for stdin)")
     p.add_argument("--html", metavar="FILE", help="an HTML file (use with --url)")
     p.add_argument("--url", dest="page_url", help="the URL the HTML/text came from")
-    p.add_argument("--mode", choices=[m.value for m in Mode],
-                   help="summarize an article, or split your own text (default: summarize "
-                        "for URLs and HTML, split for text)")
+    p.add_argument("--mode", choices=[m.value for m in Mode], default="summarize",
+                   help="summarize into a thread (default, for every input), or split your "
+                        "own text into posts, every word kept")
+    p.add_argument("--no-limit", action="store_true",
+                   help="read inputs larger than the API accepts (text 100 kB, HTML 5 MB)")
     p.add_argument("--numbering", choices=[n.value for n in Numbering], default="1/n")
     p.add_argument("--numbering-position", choices=[n.value for n in NumberingPosition],
                    default="suffix")
@@ -69,33 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args) -> ThreadOptions:
     if args.max_posts is not None and not 1 <= args.max_posts <= 25:
         raise CliError("--max-posts must be between 1 and 25")
-    mode = args.mode or ("split" if _is_text_input(args) else "summarize")
     return ThreadOptions(
-        mode=Mode(mode), numbering=Numbering(args.numbering),
+        mode=Mode(args.mode), numbering=Numbering(args.numbering),
         numbering_position=NumberingPosition(args.numbering_position),
         link=LinkPolicy(args.link), max_posts=args.max_posts, tone=Tone(args.tone),
         hashtags=args.hashtags, emoji=args.emoji,
     )
 
 
-def _is_text_input(args) -> bool:
-    return bool(args.file) and not _looks_like_html(args.file)
-
-
 def _looks_like_html(name: str) -> bool:
     return name != "-" and Path(name).suffix.lower() in {".html", ".htm", ".xhtml"}
 
 
-def _read(name: str) -> str:
-    try:
-        if name == "-":
-            return sys.stdin.read()
-        return Path(name).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CliError(f"cannot read {name}: {exc.strerror or exc}") from None
+def _read(name: str, settings, *, html: bool) -> str:
+    from cli.inputs import as_text, read_input
+
+    cap = None if settings is None else 4 * max(settings.max_text_bytes, settings.max_html_bytes)
+    raw = read_input(name, cap)
+    if cap is not None and len(raw) > cap:
+        raise CliError(f"{'stdin' if name == '-' else name} is larger than the API accepts "
+                       f"({settings.max_text_bytes // 1000} kB of text, "
+                       f"{settings.max_html_bytes // 1_000_000} MB of HTML); "
+                       "use --no-limit to read it anyway")
+    return as_text(raw, name, html=html)
 
 
-def _request(args):
+def _request(args, settings=None):
+    """The request for the given source; `settings` (None with --no-limit) bound the sizes."""
     from core.models import ThreadRequest
 
     sources = [x for x in (args.url, args.file, args.html) if x]
@@ -105,19 +108,31 @@ def _request(args):
     if args.url:
         return ThreadRequest(url=args.url, options=options)
     if args.html or _looks_like_html(args.file):
-        return ThreadRequest(html=_read(args.html or args.file), url=args.page_url,
-                             options=options)
-    text = _read(args.file)
+        return ThreadRequest(html=_read(args.html or args.file, settings, html=True),
+                             url=args.page_url, options=options)
+    text = _read(args.file, settings, html=args.file == "-")
     if "<html" in text[:2000].lower() and args.file == "-":
         return ThreadRequest(html=text, url=args.page_url, options=options)
     return ThreadRequest(text=text, url=args.page_url, options=options)
+
+
+def _within_limits(request, settings) -> None:
+    from core.errors import PayloadTooLarge
+    from core.usecases.sources import check_sizes
+
+    try:
+        check_sizes(settings, request)
+    except PayloadTooLarge as exc:
+        raise CliError(f"{exc.message} Use --no-limit to go past it.") from None
 
 
 async def _thread(args, settings) -> int:
     from core.bootstrap import build_services
     from core.usecases.threads import preview_thread
 
-    request = _request(args)
+    request = _request(args, None if args.no_limit else settings)
+    if not args.no_limit:
+        _within_limits(request, settings)
     if request.text is not None and not request.text.strip():
         raise CliError("the input is empty")
     async with build_services(settings) as services:
@@ -133,16 +148,18 @@ def _print_thread(thread, as_json: bool) -> None:
             "generator": thread.generator,
             "fallback_reason": thread.fallback_reason,
             "source": thread.source.as_dict(),
+            "options": thread.options.as_dict(),
+            "warnings": thread.warnings,
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    for i, post in enumerate(thread.posts):
-        if i:
-            print()
-        print(post.text)
-    note = f"[{len(thread.posts)} posts · generator: {thread.generator}"
-    note += f" ({thread.fallback_reason})]" if thread.fallback_reason else "]"
-    print("\n" + note, file=sys.stderr)
+    else:
+        for i, post in enumerate(thread.posts):
+            print("\n" + post.text if i else post.text)
+        note = f"[{len(thread.posts)} posts · generator: {thread.generator}"
+        note += f" ({thread.fallback_reason})]" if thread.fallback_reason else "]"
+        print("\n" + note, file=sys.stderr)
+    for warning in thread.warnings:
+        print(f"threadr: warning: {warning['message']}", file=sys.stderr)
 
 
 async def _migrate(settings) -> int:
@@ -206,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_doctor(settings))
         parser.error(f"unknown command {args.command}")
-    except CliError as exc:
+    except (CliError, InputRefused) as exc:
         print(f"threadr: error: {exc}", file=sys.stderr)
         return 2
     except ThreadrError as exc:

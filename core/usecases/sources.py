@@ -24,11 +24,16 @@ def validate_request(settings: Settings, request: ThreadRequest) -> None:
         raise InvalidInput("Send a `url`, an `html` page with its `url`, or `text`.")
     if request.html is not None and not request.url:
         raise InvalidInput("`html` needs the page's `url`.")
+    check_sizes(settings, request)
+    if request.text is not None and not request.text.strip():
+        raise InvalidInput("The text is empty.")
+
+
+def check_sizes(settings: Settings, request: ThreadRequest) -> None:
+    """Pasted text and HTML within their limits (UTF-8 bytes); raises PayloadTooLarge."""
     if request.text is not None:
         if len(request.text.encode("utf-8", "surrogatepass")) > settings.max_text_bytes:
             raise PayloadTooLarge(f"Text is limited to {settings.max_text_bytes // 1000} kB.")
-        if not request.text.strip():
-            raise InvalidInput("The text is empty.")
     if request.html is not None:
         if len(request.html.encode("utf-8", "surrogatepass")) > settings.max_html_bytes:
             raise PayloadTooLarge(f"HTML is limited to {settings.max_html_bytes // 1_000_000} MB.")

@@ -62,9 +62,10 @@ def test_an_html_file_becomes_a_json_thread_offline(article_file):
     assert "https://green.example/f" in data["posts"][-1]["text"]
 
 
-def test_text_from_stdin_is_split_and_nothing_is_lost():
+def test_text_from_stdin_split_on_request_loses_nothing():
     words = [f"word{i}" for i in range(300)]
-    result = run("thread", "-f", "-", "--json", "--numbering", "none", stdin=" ".join(words))
+    result = run("thread", "-f", "-", "--json", "--numbering", "none", "--mode", "split",
+                 stdin=" ".join(words))
     assert result.returncode == 0, result.stderr
     posts = [p["text"] for p in json.loads(result.stdout)["posts"]]
     assert " ".join(posts).split() == words
