@@ -265,9 +265,10 @@ async def test_the_access_log_has_no_tokens_passwords_or_article_text(client, ca
 
     from core.logs import NOISY_LOGGERS
 
-    caplog.set_level(logging.DEBUG)  # Threadr's own logs at their most talkative
     for name in NOISY_LOGGERS:  # third-party loggers at the level configure_logging sets
         caplog.set_level(logging.WARNING, logger=name)
+    caplog.set_level(logging.DEBUG)  # Threadr's own logs at their most talkative (last: this
+    # also sets the capturing handler's level)
     response = await client.post("/api/v1/auth/register",
                                  json={"email": "log@example.com", "password": "hunter2 secret"})
     token = (await response.json())["token"]
