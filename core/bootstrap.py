@@ -71,7 +71,7 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             passwords=PasswordHasher(),
             tokens=TokenService(settings.resolved_jwt_secret(), settings.jwt_audience,
                                 settings.jwt_ttl_minutes),
-            quotas=Quotas(counters, settings, metrics),
+            quotas=Quotas(counters, settings, metrics, charged_since=store.count_usage),
             metrics=metrics,
             **overrides,
         )

@@ -12,8 +12,9 @@ shared `Counters`: reserve a unit before generating, `commit()` once the thread 
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from core.metrics import Metrics
     from core.settings import Settings
 
+log = logging.getLogger("threadr.quotas")
 BURST_WINDOW_SECONDS = 60
 _KEY_GRACE_SECONDS = 3600  # a day's counter outlives its day a little, then expires
 
@@ -110,8 +112,10 @@ class Quotas:
         settings: Settings,
         metrics: Metrics,
         clock: Callable[[], datetime] = _utcnow,
+        charged_since: Callable[[str, datetime], Awaitable[int]] | None = None,
     ) -> None:
         self.counters = counters
+        self._charged_since = charged_since  # Store.count_usage: rebuilds lost day counters
         self.policy = QuotaPolicy.from_settings(settings)
         self._upgrade_url = settings.public_url.rstrip("/") + "/#upgrade"
         self._metrics = metrics
@@ -123,10 +127,28 @@ class Quotas:
         key = self.policy.day_key(quota_key, now)
         limit = self.policy.daily_limit(premium)
         ok, count = await self.counters.reserve(key, limit, self.policy.key_ttl(now))
+        if ok and count == 1 and self._charged_since is not None:
+            ok, count = await self._rebuild(quota_key, key, limit, now)
         if not ok:
             self._metrics.quota_rejections.labels(kind=self.policy.plan(premium)).inc()
             raise self._exceeded(premium, limit, now)
         return Reservation(self.counters, key, count, limit)
+
+    async def _rebuild(self, quota_key: str, key: str, limit: int, now: datetime):
+        """A fresh day counter: the first use today, or a counter lost with a Redis restart.
+        Add back the units the usage records say were charged today, then re-check ours."""
+        today = self.policy.resets_at(now) - timedelta(days=1)
+        try:
+            charged = await self._charged_since(quota_key, today)
+        except Exception:  # the records are a safety net: never fail a request for them
+            log.warning("could not read today's usage records", exc_info=True)
+            return True, 1
+        count = 1
+        for _ in range(min(charged, limit)):  # stops at the limit: then it is the day's count
+            added, count = await self.counters.reserve(key, limit, self.policy.key_ttl(now))
+            if not added:
+                break
+        return charged < limit, count  # refused: our unit stands for one charged earlier
 
     def _exceeded(self, premium: bool, limit: int, now: datetime) -> QuotaExceeded:
         resets = self.policy.resets_at(now)

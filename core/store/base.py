@@ -113,7 +113,9 @@ class Store(Protocol):
         prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
     ) -> None: ...
 
-    async def count_usage(self, quota_key: str, since: datetime) -> int: ...
+    async def count_usage(self, quota_key: str, since: datetime) -> int:
+        """Units charged to `quota_key` since `since` (fresh threads; cache hits are free).
+        Quotas rebuild a day's counter from it when the counter was lost (Redis restart)."""
 
     async def record_event(self, name: str, user_id: str | None, props: dict) -> None: ...
 

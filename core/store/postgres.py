@@ -286,7 +286,7 @@ class PostgresStore:
 
     async def count_usage(self, quota_key: str, since: datetime) -> int:
         return await self._value(
-            "SELECT count(*) FROM usage_records WHERE quota_key = $1 AND at >= $2",
+            "SELECT count(*) FROM usage_records WHERE quota_key = $1 AND at >= $2 AND NOT cached",
             quota_key, since,
         )
 

@@ -343,7 +343,7 @@ class SqliteStore:
 
     async def count_usage(self, quota_key: str, since: datetime) -> int:
         row = await self._one(
-            "SELECT count(*) FROM usage_records WHERE quota_key = ? AND at >= ?",
+            "SELECT count(*) FROM usage_records WHERE quota_key = ? AND at >= ? AND cached = 0",
             (quota_key, to_text(since)),
         )
         return int(row[0])

@@ -103,6 +103,7 @@ async def _settle_failure(services, caller, reservation, delivery, started) -> N
     services.metrics.generations.labels(services.generator.name, "failed").inc()
     if delivery.delivered:
         await reservation.commit()
+        await _record_usage(services, caller, None)
         return
     await reservation.release()
     if asyncio.get_running_loop().time() - started > _EXPENSIVE_SECONDS:
@@ -257,14 +258,16 @@ async def _cache_get(services: Services, key: str) -> Thread | None:
         return None
 
 
-async def _record_usage(services: Services, caller: Caller, thread: Thread) -> None:
-    usage = thread.usage
+async def _record_usage(services: Services, caller: Caller, thread: Thread | None) -> None:
+    """The usage record (also what quotas are rebuilt from); `None`: a charged hang-up."""
+    usage = thread.usage if thread else None
     try:  # bounded: a hung database must not hold a thread that is already made
         async with asyncio.timeout(_USAGE_RECORD_BUDGET):
             await services.store.record_usage(
-                caller.quota_key, caller.user_id, caller.platform, thread.generator,
+                caller.quota_key, caller.user_id, caller.platform,
+                thread.generator if thread else services.generator.name,
                 usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
-                thread.cached, services.clock(),
+                thread.cached if thread else False, services.clock(),
             )
     except Exception:  # accounting must never cost the person their thread
         log.warning("could not record usage", exc_info=True)

@@ -154,3 +154,27 @@ async def test_usage_reports_plan_limit_used_remaining_and_reset(quotas):
         "premium", 6, 5, until)
     lapsed = await quotas.usage("user:u", premium_until=NOON - timedelta(seconds=1))
     assert lapsed.plan == "free" and lapsed.premium_until is None
+
+
+@pytest.mark.parametrize("charged, allowed", [(0, 3), (2, 1), (3, 0), (7, 0)])
+async def test_a_lost_day_counter_is_rebuilt_from_the_usage_records(counters, metrics, charged,
+                                                                    allowed):
+    """M4: after Redis lost its keys, today's charged units (from the store) still count."""
+    asked = []
+
+    async def charged_since(quota_key, since):
+        asked.append((quota_key, since))
+        return charged
+
+    quotas = Quotas(counters, SETTINGS, metrics, clock=lambda: NOON,
+                    charged_since=charged_since)
+    granted = 0
+    for _ in range(5):
+        try:
+            await (await quotas.reserve("ip:203.0.113.9", premium=False)).commit()
+            granted += 1
+        except QuotaExceeded:
+            pass
+    assert granted == allowed
+    assert await quotas.used("ip:203.0.113.9") == min(3, charged + allowed)
+    assert asked[0] == ("ip:203.0.113.9", datetime(2026, 3, 1, tzinfo=UTC))

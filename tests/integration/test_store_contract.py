@@ -152,10 +152,11 @@ async def test_usage_is_counted_per_key_since_a_time(store):
     for minutes in (0, 30, 90):
         await store.record_usage("ip:1.2.3.4", None, "web", "offline", 0, 0, False,
                                  T0 + timedelta(minutes=minutes))
-    await store.record_usage("user:u1", "u1", "telegram", "llm", 120, 80, True, T0)
+    await store.record_usage("user:u1", "u1", "telegram", "llm", 120, 80, False, T0)
+    await store.record_usage("user:u1", "u1", "telegram", "llm", 0, 0, True, T0)  # a cache hit
     assert await store.count_usage("ip:1.2.3.4", T0) == 3
     assert await store.count_usage("ip:1.2.3.4", T0 + timedelta(hours=1)) == 1
-    assert await store.count_usage("user:u1", T0) == 1
+    assert await store.count_usage("user:u1", T0) == 1  # cache hits are not charged
     assert await store.count_usage("ip:9.9.9.9", T0) == 0
 
 
