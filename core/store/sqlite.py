@@ -10,6 +10,7 @@ instead of deadlocking.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -40,6 +41,9 @@ from core.store.sqlite_billing import SqliteBillingTx
 BUSY_TIMEOUT_SECONDS = 5.0
 _OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_FULL",
             "SQLITE_PROTOCOL", "SQLITE_READONLY")
+
+# aiosqlite logs every statement's parameters at DEBUG: emails, password hashes, article text.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 @contextmanager
