@@ -14,12 +14,16 @@ import re
 
 from core.articles.extract_html import ends_sentence, words
 
+# Said to the reader, not about the world: an imperative opening, or a phrase only a call to
+# action uses ("Netflix raised subscription prices" is news; "Subscribe to…" is not).
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:subscri(?:be|ption)|sign(?:ing)? up\b|newsletters?|inbox|click here|tap here"
-    r"|follow (?:us|him|her|me|them)\b|follow\b[^.]{0,40}\bon (?:twitter|facebook|instagram"
-    r"|youtube|linkedin|tiktok)\b|(?:have|got) a (?:news )?tip|tell us what you think"
-    r"|explore further|download (?:our|the) app|join (?:us|our)\b"
-    r"|if you enjoyed this|get (?:the latest|more)\b[^.]*\b(?:updates|news|stories)"
+    r"^\W*(?:sign up|subscribe|start your day|(?:have|got) a (?:news )?tip|tell us"
+    r"|like us on|share this|explore further|if you enjoyed|don'?t miss|never miss)\b"
+    r"|\b(?:sign(?:ing)? up (?:for|to|here|now|today)|subscribe (?:to|now|here|today|for)"
+    r"|click here|tap here|follow (?:us|him|her|me|them) (?:on|at)\b"
+    r"|follow\b[^.]{0,40}\bon (?:twitter|facebook|instagram|youtube|linkedin|tiktok)\b"
+    r"|(?:delivered|straight|right) (?:to|in|into) your inbox"
+    r"|newsletter\b[^.]{0,60}\b(?:sign up|subscribe)|download (?:our|the) app"
     r"|abonnieren|inscreva-se|suscr[ií]bete|iscriviti|abonnez-vous)",
     re.IGNORECASE,
 )

@@ -84,3 +84,12 @@ def test_date_and_reading_time_lines_over_the_text_go():
 
 def test_filing_lines_under_the_text_go():
     assert tidy([*BODY, "Filed under: Politics |", "Tags: budget, library"]) == BODY
+
+
+def test_news_about_subscriptions_and_newsletters_is_not_a_call_to_action():
+    for sentence in ("Netflix said it would raise subscription prices next month.",
+                     "The company newsletter said profits rose by a tenth.",
+                     "Follow-up talks are planned for next week, the ministry said.",
+                     "Registered voters can sign the petition until Friday."):
+        assert not is_call_to_action(sentence), sentence
+        assert tidy([sentence, *BODY, sentence]) == [sentence, *BODY, sentence]
