@@ -126,6 +126,15 @@ def _with_quotations(
     return result
 
 
+def _without_cards(found: list[str], cards: set[str], ours: set[str]) -> list[str]:
+    """trafilatura's paragraphs minus teaser-card lines (never all of them): positive
+    evidence of clutter, applied whether or not our regions agree with trafilatura."""
+    if not cards:
+        return found
+    kept = [p for p in found if (key := word_key(p)) not in cards or key in ours]
+    return kept or found
+
+
 def _without_headline(paragraphs: list, meta: PageMetadata, tuning: Tuning) -> list:
     """Repeats of the headline (h1, title, og:title…) and bare links at the top removed.
 
@@ -146,6 +155,7 @@ def main_paragraphs(
     content = ContentMap(tree)
     ours = _without_headline(region_paragraphs(content, content_regions(content)), meta, tuning)
     found = _without_headline(_trafilatura_paragraphs(tree, url), meta, tuning)
+    found = _without_cards(found, content.card_keys(), {word_key(p.text) for p in ours})
     if not content.blocks and sum(map(len, found)) < _CHROME_ONLY_CHARS:
         return []  # the little text there is sits in navigation, footers, scripts…
     found = _combined(found, ours, tuning) if found else [p.text for p in ours]

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
-from core.articles.extract_html import ends_sentence, squash
+from core.articles.extract_cards import teaser_cards
+from core.articles.extract_html import ends_sentence, squash, word_key
 
 # Substrings of class/id names (lower-cased); plain `in` tests beat one big regex here.
 _BOILERPLATE = (
@@ -115,8 +116,10 @@ class ContentMap:
 
     def __init__(self, tree: HtmlElement) -> None:
         body = tree.find("body")
+        root = body if body is not None else tree
         self.order: dict[HtmlElement, int] = {}
-        self.blocks = self._walk(body if body is not None else tree)
+        self.cards = teaser_cards(root)
+        self.blocks = self._walk(root)
 
     def _walk(self, root: HtmlElement) -> list[Block]:
         found, stack = [], [(root, -1)]
@@ -125,7 +128,7 @@ class ContentMap:
             if el is not root and _never_content(el):
                 continue
             index = self.order[el] = len(self.order)
-            if looks_like_boilerplate(el):
+            if el in self.cards or looks_like_boilerplate(el):
                 boilerplate_at = index
             text, link_chars = _loose_text(el)
             if text.strip():
@@ -136,6 +139,16 @@ class ContentMap:
                 if isinstance(c.tag, str) and not _is_inline(c)
             )
         return found
+
+    def card_keys(self) -> set[str]:
+        """`word_key`s of the lines inside teaser cards."""
+        ends = [(self.order[c], self.subtree_end(c)) for c in self.cards if c in self.order]
+        return {
+            word_key(line)
+            for block in self.blocks
+            if any(start <= block.index < end for start, end in ends)
+            for line in block.text.split("\n")
+        } - {""}
 
     def scores(self) -> tuple[dict[HtmlElement, float], dict[HtmlElement, float]]:
         """Content points per container, and its link density (from nearby blocks)."""

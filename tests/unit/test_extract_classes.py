@@ -197,3 +197,32 @@ def test_a_sentence_mostly_inside_a_link_is_prose_but_a_link_list_is_not():
     cited_text = ("The branch plan had been shelved in 2017 but was taken up again this year "
                   "after a petition, the mayor said.")
     assert text_of(html) == f"{P1}\n\n{cited_text}\n\n{P2}\n\n{P3}"
+
+
+TEASERS = [
+    "Storm closes schools across the county as heavy snow is expected to fall through the "
+    "night and into Wednesday morning, officials said.",
+    "A new bridge opened to traffic after two years of delays, with the first cars crossing "
+    "shortly after dawn on a cold and clear day.",
+    "The local football team won its regional final in extra time, sending thousands of fans "
+    "into the streets of the old town to celebrate.",
+]
+CARDS = "".join(f"<div class='card'><h3><a href='/s{n}'>Story number {n}</a></h3><p>{t}</p>"
+                "</div>" for n, t in enumerate(TEASERS))
+
+
+@pytest.mark.parametrize("layout", [
+    "<article><h1>{h}</h1><p>{a}</p><p>{b}</p></article><section><h2>More news</h2>{c}</section>",
+    "<div class='content'><h1>{h}</h1><p>{a}</p><p>{b}</p><div class='more'>{c}</div></div>",
+    "<div class='content'><h1>{h}</h1><p>{a}<br>{b}</p>{c}</div>",
+], ids=["section", "inside_content", "one_paragraph"])
+def test_teaser_cards_around_a_short_article_are_left_out(layout):
+    html = page(layout.format(h=HEADLINE, a=SHORT1, b=SHORT2, c=CARDS))
+    assert text_of(html) == f"{SHORT1}\n\n{SHORT2}"
+
+
+def test_a_post_with_a_linked_title_is_not_a_teaser_card():
+    """Blogs link the post's own title to its permalink; one of a kind, so not a card."""
+    html = page(f"<div class='post'><h2><a href='/2024/library'>{HEADLINE}</a></h2>"
+                f"<p>{SHORT1}</p><p>{SHORT2}</p></div>")
+    assert text_of(html) == f"{SHORT1}\n\n{SHORT2}"
