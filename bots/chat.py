@@ -16,6 +16,8 @@ from core.models import Mode, ThreadOptions, ThreadRequest
 # A message that is little more than a link is a link; longer text around it is the article.
 _LINK_CHATTER = 200
 _EXPLICIT_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_EXPLICIT_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+_CLOSING = ".,;:!?)]}'\"»”’…"  # punctuation that may follow a link in a sentence
 # Below this, plain chat without a link ("hi", "thanks") is not an article.
 MIN_TEXT_CHARS = 80
 
@@ -43,25 +45,41 @@ def request_from_message(
 ) -> ThreadRequest | None:
     """The thread request a chat message asks for, or None when it is not one.
 
-    A message that is (mostly) a link asks for that page. Longer text is the article itself,
-    keeping the first link in it as the source. Forwarded text always counts as an article;
-    other link-less text must be long enough to be one.
+    Only a message that IS a link, or STARTS with an explicit one (http(s):// or www.), asks
+    for a page: with a short comment after it, that page; with a long text after it, that
+    text is the article and the link its source. A domain or file name inside the text
+    ("setup.py", "example.com") is never the article's link. Forwarded text always counts as
+    an article; other text must be long enough to be one. The mode is the default
+    (summarize) unless `options` says otherwise.
     """
     body = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).strip()
     if not body:
         return None
     options = options or ThreadOptions()
-    urls = find_links(body)
-    if urls:
-        rest = body
-        for url in urls:
-            rest = rest.replace(url, " ")
-        if len(rest.strip()) <= _LINK_CHATTER and not forwarded:
-            return ThreadRequest(url=with_scheme(urls[0]), options=options)
-        return ThreadRequest(text=body, url=with_scheme(urls[0]), options=options)
+    link, rest = leading_link(body)
+    if link and not rest:
+        return ThreadRequest(url=link, options=options)
+    if link and len(rest) <= _LINK_CHATTER and not forwarded:
+        return ThreadRequest(url=link, options=options)
+    if link:
+        return ThreadRequest(text=rest, url=link, options=options)
     if forwarded or len(body) >= MIN_TEXT_CHARS:
         return ThreadRequest(text=body, options=options)
     return None
+
+
+def leading_link(body: str) -> tuple[str | None, str]:
+    """(the link a message is or starts with, with its scheme; the text after it), or
+    (None, body). A message that is only a link may omit the scheme ("example.com/a");
+    one that goes on after it must start with http(s):// or www."""
+    first, rest = (body.split(maxsplit=1) + [""])[:2]
+    links = find_links(first)
+    if not links or not first.startswith(links[0]):
+        return None, body
+    tail = first[len(links[0]):]
+    if tail.strip(_CLOSING) or (rest and not _EXPLICIT_START.match(first)):
+        return None, body
+    return with_scheme(links[0]), rest.strip()
 
 
 def request_from_command(argument: str, options: ThreadOptions | None = None) -> ThreadRequest | None:
@@ -69,7 +87,7 @@ def request_from_command(argument: str, options: ThreadOptions | None = None) ->
     body = (argument or "").strip()
     if not body:
         return None
-    if find_links(body):
+    if leading_link(body)[0]:
         return request_from_message(body, options=options)
     return ThreadRequest(text=body, options=options or ThreadOptions())
 

@@ -143,6 +143,17 @@ async def test_pasted_text_becomes_a_thread_and_chatter_gets_help(api, tg_settin
         assert "Remote work" in "".join(m["text"] for m in thread)
 
 
+async def test_a_file_name_in_pasted_text_is_not_taken_for_the_articles_link(api, tg_settings):
+    pasted = ("Release notes: the build now runs setup.py only once, and the settings moved "
+              "to config.toml. " + PASTED)
+    async with running_telegram(tg_settings, api):
+        api.send_text(USER, pasted)
+        thread = await thread_after(api, 0)
+    posts = [p for m in thread for p in posts_in(m["text"])]
+    assert posts
+    assert not any("https://setup.py" in p or "https://config.toml" in p for p in posts)
+
+
 async def test_quota_exhausted_gets_a_kind_message_with_reset_time_and_upgrade_link(
         api, tg_settings):
     async with running_telegram(tg_settings.with_(free_daily_quota=1), api):

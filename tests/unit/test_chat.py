@@ -48,12 +48,14 @@ def test_a_bare_link_asks_for_that_page():
 
 
 def test_a_link_without_scheme_gets_https():
-    assert chat.request_from_message("read example.com/story").url == "https://example.com/story"
+    assert chat.request_from_message("example.com/story").url == "https://example.com/story"
 
 
-def test_a_link_with_a_short_comment_is_still_a_link():
-    request = chat.request_from_message("Look at this! https://example.com/a — wow")
+def test_a_link_with_a_short_comment_after_it_is_still_a_link():
+    request = chat.request_from_message("https://example.com/a — wow, look at this!")
     assert request.url == "https://example.com/a" and request.text is None
+    assert chat.request_from_message("www.example.com/a, great read").url == \
+        "https://www.example.com/a"
 
 
 def test_an_ip_literal_link_is_a_link_so_the_fetcher_can_refuse_it_clearly():
@@ -62,12 +64,48 @@ def test_an_ip_literal_link_is_a_link_so_the_fetcher_can_refuse_it_clearly():
 
 def test_trailing_punctuation_is_not_part_of_a_link():
     assert chat.find_links("see (http://10.0.0.1/a).") == ["http://10.0.0.1/a"]
+    assert chat.request_from_message("https://example.com/a.").url == "https://example.com/a"
 
 
-def test_long_text_with_a_link_is_the_article_and_keeps_the_link_as_its_source():
-    body = ARTICLE * 2 + " Source: https://news.example.org/trees"
+PASTED = ("To install the package, run setup.py from the project folder. The configuration "
+          "lives in config.yaml and the docs are on readthedocs.io under the project name. "
+          "Then open https://example.org/guide for the rest of the steps.")
+
+
+def test_names_and_links_inside_pasted_text_are_not_the_articles_link():
+    request = chat.request_from_message(PASTED)
+    assert request.text == PASTED and request.url is None
+
+
+@pytest.mark.parametrize("text", [
+    "setup.py is the build script of this project, and you need it for every release.",
+    "Look at this! https://example.com/a — wow",
+    "example.com/a is worth a read tonight",
+])
+def test_a_message_that_does_not_start_with_an_explicit_link_is_no_link_request(text):
+    request = chat.request_from_message(text)
+    assert request is None or (request.url is None and request.text == text)
+
+
+def test_a_link_followed_by_a_long_text_is_that_article_with_its_source():
+    body = "https://news.example.org/trees\n\n" + ARTICLE * 2
     request = chat.request_from_message(body)
-    assert request.text == body and request.url == "https://news.example.org/trees"
+    assert request.url == "https://news.example.org/trees"
+    assert request.text == (ARTICLE * 2).strip()
+
+
+def test_every_chat_request_is_summarized_by_default():
+    for request in (chat.request_from_message(PASTED), chat.request_from_message(
+            "https://example.com/a"), chat.request_from_command("two words"),
+            chat.request_from_command("https://example.com/a")):
+        assert request.options.mode == Mode.SUMMARIZE
+
+
+def test_the_thread_command_follows_the_same_link_rule():
+    assert chat.request_from_command("setup.py and config.yaml").text == \
+        "setup.py and config.yaml"
+    assert chat.request_from_command("see https://example.com/a").url is None
+    assert chat.request_from_command("https://example.com/a").url == "https://example.com/a"
 
 
 def test_forwarded_text_is_an_article_even_when_short():
@@ -77,8 +115,9 @@ def test_forwarded_text_is_an_article_even_when_short():
 
 def test_forwarded_text_with_a_link_is_still_the_article():
     request = chat.request_from_message("Read https://example.com/a now", forwarded=True)
-    assert request.text == "Read https://example.com/a now"
-    assert request.url == "https://example.com/a"
+    assert request.text == "Read https://example.com/a now" and request.url is None
+    led = chat.request_from_message("https://example.com/a Read it now", forwarded=True)
+    assert led.text == "Read it now" and led.url == "https://example.com/a"
 
 
 def test_pasted_article_text_becomes_a_text_request_in_summarize_mode():
