@@ -70,6 +70,7 @@ OPENER = 0.05  # a paragraph's first sentence
 W_CENTRAL = 0.25
 W_TITLE = 0.3
 QUOTE_FACTOR = 0.6
+SHORT_TOKENS = 7  # fewer content words than this: a slight sentence, ranked lower
 _HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
@@ -174,7 +175,7 @@ def _shape_factor(text: str, n_tokens: int, quoted: bool) -> float:
     factor = 1.0
     if n_tokens < 4:
         factor *= 0.2
-    elif n_tokens < 7:
+    elif n_tokens < SHORT_TOKENS:
         factor *= 0.6
     if len(text) > 320:
         factor *= 0.4

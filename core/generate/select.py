@@ -26,6 +26,7 @@ POINTING_BACK = re.compile(
     r"cependant|él|ella|ellos|ellas|esto|pero)\b",
     re.IGNORECASE,
 )
+LEAD_MARGIN = 0.7  # the first sentence leads unless another scores 1/0.7 times higher
 REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
 FLOOR = 0.05  # a sentence scoring below this share of the best one is not worth a post
 NEAR = 1000
@@ -38,9 +39,11 @@ def points_back(r: Ranked) -> bool:
 
 
 def choose_lead(ranked: Sequence[Ranked]) -> Ranked | None:
-    """The sentence carrying the news: the best of the first three that stands alone."""
+    """The sentence carrying the news: the first, unless one of the next two that stands
+    alone scores far higher (the first is a question, a fragment, a quote…)."""
     options = [r for k, r in enumerate(ranked[:3]) if k == 0 or not points_back(r)]
-    return max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
+    best = max(options, key=lambda r: (r.score, -r.sentence.index), default=None)
+    return options[0] if options and options[0].score >= LEAD_MARGIN * best.score else best
 
 
 def choose(

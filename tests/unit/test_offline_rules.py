@@ -11,6 +11,7 @@ from core.generate.labels import full_story, language_of
 from core.generate.offline import summarize
 from core.generate.plan import Plan
 from core.generate.rank import rank, sentences_of
+from core.generate.select import choose_lead
 from core.models import Article, LinkPolicy, ThreadOptions
 from core.text import weighted_length
 
@@ -170,3 +171,16 @@ def test_a_short_post_takes_the_next_sentence_when_it_fits():
     filled = plan.fill_short(kept, ranked)
     assert [r.sentence.index for r in filled] == [0, 1, 2]
     assert plan.count(filled) == plan.count(kept)
+
+
+def test_the_first_sentence_leads_even_when_a_later_one_shares_more_title_words():
+    text = (
+        "Berlin (dpa) - Die Bundesregierung will den Ausbau der Stromnetze deutlich "
+        "beschleunigen. Das Kabinett beschloss am Mittwoch einen Gesetzentwurf, der die "
+        "Genehmigungsverfahren für neue Leitungen verkürzen soll.\n"
+        "Wirtschaftsminister Müller sagte, ohne schnellere Verfahren sei die Energiewende "
+        "nicht zu schaffen. Die Netzbetreiber begrüßten den Entwurf.\n"
+        "Der Bundestag soll das Gesetz noch vor der Sommerpause beraten.")
+    ranked = rank(sentences_of(text), "Stromnetze: Kabinett will Ausbau beschleunigen")
+    assert ranked[1].score > ranked[0].score  # more title words in the second sentence
+    assert choose_lead(ranked) is ranked[0]
