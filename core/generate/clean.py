@@ -1,7 +1,7 @@
 """Page furniture that must never reach a thread: pure functions over an article's text.
 
 - Datelines: "(CNN)", "WASHINGTON (Reuters) –", "New Delhi, India (CNN)", "LONDON — " at the
-  start of a paragraph, and the glue of a dateline into the first word ("WashingtonThis").
+  start of the article, and the glue of a dateline into the first word ("WashingtonThis").
   An agency tag in parentheses goes wherever it stands.
 - Furniture written in place of a sentence: "Scroll down for video", "Watch the video",
   "Advertisement", shop widgets ("Visit site", "Buy now"), capitalised, so not a verb
@@ -47,9 +47,9 @@ _SAYING = re.compile(r"\b(?:said|says|told|added|explained|wrote|writes|asked|in
 def clean_paragraph(paragraph: str, first: bool = False) -> str:
     """The paragraph without datelines, agency tags and furniture; `first`: the article's
     first paragraph (where a glued place name is a dateline)."""
-    text = _DATELINE.sub("", paragraph)
-    if first:
-        text = _GLUED_DATELINE.sub("", text)
+    text = paragraph
+    if first:  # a dateline opens the article, not any paragraph ("NASA — the agency…")
+        text = _GLUED_DATELINE.sub("", _DATELINE.sub("", text))
     text = _AGENCY_ANYWHERE.sub(" ", text)
     text = _FURNITURE.sub("", text)
     return text.strip()

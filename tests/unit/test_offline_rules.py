@@ -48,6 +48,7 @@ def test_a_place_glued_to_the_first_word_is_a_dateline():
     assert clean_paragraph("WashingtonThis week the Senate voted.", first=True) == (
         "This week the Senate voted.")
     assert clean_paragraph("PlayStation sales rose.", first=True) == "PlayStation sales rose."
+    assert clean_paragraph("NASA — the agency said — will fly.") == "NASA — the agency said — will fly."
 
 
 def test_furniture_in_place_of_a_sentence_goes_but_the_same_words_in_a_sentence_stay():
