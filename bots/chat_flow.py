@@ -92,7 +92,7 @@ async def link_answer(
     code was made for (in the other bot) to this chat's account."""
     if not code.strip():
         new_code = await accounts.create_link_code(services, platform, str(external_id))
-        return chat_texts.link_code_text(new_code, services.settings.public_url)
+        return chat_texts.link_code_text(new_code, services.settings.public_origin())
     caller = await caller_for(services, platform, external_id)
     other_platform, _ = await accounts.redeem_link_code(services, caller.user_id, code.strip())
     return chat_texts.linked_text(other_platform)

@@ -92,13 +92,15 @@ def error_text(error: BaseException) -> str:
 
 
 def quota_text(error: QuotaExceeded) -> str:
+    """One reset time (UTC, with how long until then); an upgrade link only when billing is on
+    and the link is absolute (PUBLIC_URL set)."""
     resets = _parse(error.resets_at)
-    when = _when(resets) if resets else f"in {error.retry_after // 3600} h"
-    if error.upgrade_url:
-        limit = f"{error.limit} " if error.limit else ""
-        return (f"You have used today's {limit}free threads. They come back at {when}.\n"
-                f"Want more now? Upgrade to premium: {error.upgrade_url} (or /premium).")
-    return f"{error.message} It resets at {when}."
+    hours = max(1, round(error.retry_after / 3600))
+    when = f"{_when(resets)} (in {hours} h)" if resets else f"in {hours} h"
+    text = f"{error.message} It resets at {when}."
+    if error.upgrade_url and "://" in error.upgrade_url:
+        text += f"\nWant more now? Upgrade to premium: {error.upgrade_url} (or /premium)."
+    return text
 
 
 BILLING_OFF_TEXT = "Premium is not available here yet: billing is not configured."

@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import jwt
@@ -169,3 +169,16 @@ def new_link_code() -> tuple[str, str]:
     """A one-time code to join a bot identity to a web account, and its stored hash."""
     code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
     return code, hash_link_code(code)
+
+
+def merged_premium(
+    kept_until: datetime | None, absorbed_until: datetime | None, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """When two accounts with live premium merge, their grants move together and the later
+    end covers one of them: the extra grant (starts, until) that adds the other's remaining
+    time after it. None when at most one of them is premium (moving the grants suffices)."""
+    live = [u for u in (kept_until, absorbed_until) if u is not None and u > now]
+    if len(live) < 2:
+        return None
+    later, earlier = max(live), min(live)
+    return later, later + (earlier - now)

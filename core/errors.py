@@ -125,6 +125,12 @@ class VersionConflict(ThreadrError):
         super().__init__(message, current_version=current_version)
 
 
+class IdentityLinkedElsewhere(Conflict):
+    code = "identity_linked_elsewhere"
+    message = ("That chat account is already linked to another Threadr account with an email. "
+               "Unlink it there first.")
+
+
 class InvalidLinkCode(ThreadrError):
     code, status, message = "invalid_link_code", 400, "This link code is invalid or has expired."
 

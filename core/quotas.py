@@ -117,7 +117,10 @@ class Quotas:
         self.counters = counters
         self._charged_since = charged_since  # Store.count_usage: rebuilds lost day counters
         self.policy = QuotaPolicy.from_settings(settings)
-        self._upgrade_url = settings.public_url.rstrip("/") + "/#upgrade"
+        # no upgrade offer without billing; without PUBLIC_URL the web door makes the link
+        # absolute from the request's own origin
+        self._billing = settings.billing_configured
+        self._upgrade_url = settings.public_base() + "/#upgrade"
         self._metrics = metrics
         self._clock = clock
 
@@ -151,16 +154,13 @@ class Quotas:
         return charged < limit, count  # refused: our unit stands for one charged earlier
 
     def _exceeded(self, premium: bool, limit: int, now: datetime) -> QuotaExceeded:
+        """One reset time, as data (`resets_at`): each door words it in the person's time."""
         resets = self.policy.resets_at(now)
-        when = resets.strftime("%H:%M UTC")
+        upgrade = None if premium or not self._billing else self._upgrade_url
         if premium:
-            message = f"You have reached today's fair-use limit of {limit} threads. " \
-                      f"It resets at {when}."
-            upgrade = None
+            message = f"You have reached today's fair-use limit of {limit} threads."
         else:
-            message = f"You have used today's {limit} free threads. Upgrade to premium " \
-                      f"for more: {self._upgrade_url} — or come back after {when}."
-            upgrade = self._upgrade_url
+            message = f"You have used today's {limit} free threads."
         return QuotaExceeded(
             message, retry_after=self.policy.seconds_until_reset(now), upgrade_url=upgrade,
             limit=limit, resets_at=resets.isoformat(),

@@ -55,7 +55,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)  # THREADR_DATA_DIR
     log_level: str = "INFO"
     log_json: bool = True
-    public_url: str = "http://localhost:8080"  # PUBLIC_URL: where people reach the web page
+    public_url: str = ""  # PUBLIC_URL: where people reach the web page ("": the request's origin)
     # --- web ---
     host: str = "127.0.0.1"
     port: int = 8080
@@ -136,6 +136,18 @@ class Settings:
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'threadr.db'}"
+
+    def public_base(self) -> str:
+        """PUBLIC_URL without its trailing slash; "" when unset (links are then made from
+        the request's own origin by the web door)."""
+        return self.public_url.strip().rstrip("/")
+
+    def public_origin(self) -> str:
+        """An absolute base for places without a request (bots, CORS, OpenAPI, checkout):
+        PUBLIC_URL, else this server's own address."""
+        loopback = ("0.0.0.0", "::", "", "127.0.0.1", "::1")
+        host = "localhost" if self.host in loopback else self.host
+        return self.public_base() or f"http://{host}:{self.port}"
 
     @property
     def billing_configured(self) -> bool:

@@ -38,7 +38,7 @@ def create_app(
     setup_routes(app, table)
     for mount in mounts:
         app.router.add_post(mount.path, mount.handle)
-    app[OPENAPI] = build_openapi(table, settings.public_url)
+    app[OPENAPI] = build_openapi(table, settings.public_origin())
     app.on_response_prepare.append(on_response_prepare)
     if services is not None:
         app[SERVICES] = services

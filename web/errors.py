@@ -23,10 +23,14 @@ def error_body(code: str, message: str, **extra) -> dict:
     return {"error": body}
 
 
-def error_payload(exc: ThreadrError) -> dict:
+def error_payload(exc: ThreadrError, origin: str = "") -> dict:
+    """`origin` (scheme://host of the request) makes a relative upgrade link absolute."""
     extra = {}
     if isinstance(exc, QuotaExceeded):
-        extra = {"upgrade_url": exc.upgrade_url, "resets_at": exc.resets_at, "limit": exc.limit}
+        link = exc.upgrade_url
+        if link and link.startswith("/"):
+            link = origin + link
+        extra = {"upgrade_url": link, "resets_at": exc.resets_at, "limit": exc.limit}
     for key in ("fields", "index", "weighted_length", "current_version"):
         if isinstance(exc.details.get(key), list | int | str):
             extra[key] = exc.details[key]
@@ -41,8 +45,13 @@ def error_headers(exc: ThreadrError) -> dict[str, str]:
     return {}
 
 
-def from_domain(exc: ThreadrError) -> web.Response:
-    return web.json_response(error_payload(exc), status=exc.status, headers=error_headers(exc))
+def request_origin(request: web.BaseRequest) -> str:
+    """scheme://host[:port] the person used to reach this server."""
+    return f"{request.scheme}://{request.host}"
+
+
+def from_domain(exc: ThreadrError, origin: str = "") -> web.Response:
+    return web.json_response(error_payload(exc, origin), status=exc.status, headers=error_headers(exc))
 
 
 def from_http(exc: web.HTTPException) -> web.Response:

@@ -66,7 +66,7 @@ async def translate_errors(request: web.Request, handler) -> web.StreamResponse:
             return request.app[CORS].preflight(request)
         return await handler(request)
     except ThreadrError as exc:
-        return errors.from_domain(exc)
+        return errors.from_domain(exc, errors.request_origin(request))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

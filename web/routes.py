@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from core.errors import InvalidInput
 from web import schemas as s
-from web.views import accounts, ops, threads
+from web.views import accounts, links, ops, threads
 from web.views.ops import STATIC
 
 # What an error status means on this API (one line each in the OpenAPI document).
@@ -84,6 +84,9 @@ def _threads() -> list[Route]:
                    "description": 'the ETag of the version you edited, e.g. "3"'}]}),
         Route("DELETE", path, threads.delete_thread, "Delete one of your threads", ok=(204, None),
               auth="required", errors=(401, 404, 503)),
+        Route("POST", "/api/v1/posts/fit", links.fit,
+              "Re-split one over-long post at the best boundaries (the editor's Fit)",
+              ok=(200, s.FitOut), body=s.FitIn, errors=JSON_BODY),
     ]
 
 
@@ -108,6 +111,14 @@ def _accounts() -> list[Route]:
         Route("GET", "/api/v1/usage", accounts.usage,
               "Where you stand today (signed in: your account; otherwise: your IP)",
               ok=(200, s.UsageOut), auth="optional", tag="accounts", errors=(401, 503)),
+        Route("POST", "/api/v1/links", links.redeem,
+              "Join the chat account that made this /link code to yours (accounts merge)",
+              ok=(200, s.LinkOut), body=s.LinkCode, auth="required", tag="accounts",
+              errors=(400, 401, 409, *JSON_BODY, 503)),
+        Route("GET", "/api/v1/links", links.list_links, "Chat accounts linked to yours",
+              ok=(200, s.LinkList), auth="required", tag="accounts", errors=(401, 503)),
+        Route("DELETE", "/api/v1/links/{platform}", links.unlink, "Unlink a chat account",
+              ok=(204, None), auth="required", tag="accounts", errors=(401, 404, 503)),
         # POST /api/v1/billing/checkout (the Stripe issue) goes here: tag="billing".
     ]
 
@@ -123,6 +134,7 @@ def _ops() -> list[Route]:
         Route("GET", "/metrics", ops.metrics, "Prometheus metrics", tag="ops",
               media="text/plain"),
         Route("GET", "/", ops.index, "The web page", public=False),
+        Route("GET", "/favicon.ico", ops.favicon, "The icon", public=False, tag="ops"),
     ]
 
 

@@ -68,6 +68,20 @@ class TokenCreate(BaseModel):
     name: str = Field("Browser extension", min_length=1, max_length=100)
 
 
+class LinkCode(BaseModel):
+    model_config = _STRICT
+    code: str = Field(min_length=1, max_length=32, description="The code a bot's /link gave")
+
+
+class FitIn(BaseModel):
+    model_config = _STRICT
+    text: str = Field(min_length=1, max_length=2000,
+                      description="The body of one over-long post (not a whole article)")
+    total: StrictInt = Field(1, ge=1, le=200, description="Posts in the thread, this one included")
+    numbering: Numbering = Numbering.SLASH
+    numbering_position: NumberingPosition = NumberingPosition.SUFFIX
+
+
 # ---- responses (documentation only; the handlers build them from domain objects) ----
 
 
@@ -192,3 +206,16 @@ class AccountOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
     email: str | None
+
+
+class LinkOut(BaseModel):
+    platform: str = Field(description="telegram | discord")
+    identity: str = Field(description="The chat account's id on that platform")
+
+
+class LinkList(BaseModel):
+    links: list[LinkOut]
+
+
+class FitOut(BaseModel):
+    posts: list[str] = Field(description="Bodies that each fit once numbered")

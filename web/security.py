@@ -42,7 +42,7 @@ class CorsPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CorsPolicy:
-        origins = [settings.public_url, *settings.cors_origins]
+        origins = [settings.public_origin(), *settings.cors_origins]
         for ext_id in settings.extension_ids:
             if "://" in ext_id:
                 origins.append(ext_id)

@@ -75,7 +75,7 @@ class Lifecycle:
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
         if self.settings.telegram_mode == "webhook":
             await application.bot.set_webhook(
-                self.settings.public_url.rstrip("/") + WEBHOOK_PATH,
+                self.settings.public_origin() + WEBHOOK_PATH,
                 secret_token=self.settings.telegram_webhook_secret.reveal() or None,
                 allowed_updates=Update.ALL_TYPES)
 

@@ -115,7 +115,7 @@ class SafeFetcher:
         self._resolver = resolver or SystemResolver()
         self._policy = policy or AddressPolicy.from_settings(settings)
         self._headers = {
-            "User-Agent": f"Mozilla/5.0 (compatible; ThreadrBot/0.1; +{settings.public_url})",
+            "User-Agent": f"Mozilla/5.0 (compatible; ThreadrBot/0.1; +{settings.public_origin()})",
             "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
             "Accept-Encoding": "gzip, deflate, br",
         }

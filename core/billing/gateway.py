@@ -79,7 +79,7 @@ class StripeBilling:
 
     def _session_params(self, user_id: str, email: str | None) -> dict:
         s = self._settings
-        base = s.public_url.rstrip("/")
+        base = s.public_origin()
         params: dict = {
             "mode": s.stripe_mode,
             "client_reference_id": user_id,
@@ -113,7 +113,7 @@ class StripeBilling:
                 return None
             portal = await self._v1.billing_portal.sessions.create_async({
                 "customer": customers.data[0].id,
-                "return_url": self._settings.public_url.rstrip("/") + "/"})
+                "return_url": self._settings.public_origin() + "/"})
         return portal.url
 
     def verify_event(self, payload: bytes, signature: str | None) -> dict:

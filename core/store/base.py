@@ -62,6 +62,17 @@ class Store(Protocol):
     async def link_identity(self, platform: str, external_id: str, user_id: str) -> None:
         """Point an identity at `user_id` (creating it if needed)."""
 
+    async def merge_identity(
+        self, platform: str, external_id: str, user_id: str, now: datetime
+    ) -> str:
+        """In one transaction, join the identity to `user_id`; an account the identity already
+        had merges (history, tokens, identities, premium grants move; premium time adds up;
+        the account with an email survives). Returns the surviving account's id. Raises
+        `IdentityLinkedElsewhere` when both accounts have an email."""
+
+    async def unlink_identity(self, user_id: str, platform: str) -> bool:
+        """Detach this account's identity on `platform`; False when there is none."""
+
     async def list_identities(self, user_id: str) -> list[tuple[str, str]]: ...
 
     # --- one-time link codes ---

@@ -18,6 +18,7 @@ import asyncpg
 
 from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
+from core.store.merge import merge_identity
 from core.store.postgres_billing import PostgresBillingTx, affected
 from core.store.rows import (
     THREAD_COLUMNS,
@@ -59,6 +60,12 @@ def _unavailable_on_error() -> Iterator[None]:
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for kind in ("json", "jsonb"):
         await conn.set_type_codec(kind, encoder=to_json, decoder=json.loads, schema="pg_catalog")
+
+
+def _numbered(sql: str) -> str:
+    """`?` placeholders → `$1`, `$2` … (the shared SQL of core.store.merge)."""
+    parts = sql.split("?")
+    return "".join(p + (f"${i}" if i < len(parts) else "") for i, p in enumerate(parts, 1))
 
 
 class _LostRace(Exception):
@@ -159,6 +166,24 @@ class PostgresStore:
             "INSERT INTO identities (platform, external_id, user_id, created_at) "
             "VALUES ($1, $2, $3, $4) ON CONFLICT (platform, external_id) "
             "DO UPDATE SET user_id = excluded.user_id", platform, external_id, user_id, utcnow(),
+        )
+
+    async def merge_identity(
+        self, platform: str, external_id: str, user_id: str, now: datetime
+    ) -> str:
+        async with self._conn() as conn, conn.transaction():
+            async def value(sql, *args):
+                return await conn.fetchval(_numbered(sql), *args)
+
+            async def run(sql, *args):
+                await conn.execute(_numbered(sql), *args)
+
+            return await merge_identity(value, run, PostgresBillingTx(conn), platform,
+                                        external_id, user_id, now)
+
+    async def unlink_identity(self, user_id: str, platform: str) -> bool:
+        return 0 < await self._change(
+            "DELETE FROM identities WHERE user_id = $1 AND platform = $2", user_id, platform
         )
 
     async def list_identities(self, user_id: str) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ import aiosqlite
 from core.datadir import private_file
 from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
+from core.store.merge import merge_identity
 from core.store.migrate import default_directory, load_migrations, migrate_sqlite
 from core.store.rows import (
     THREAD_COLUMNS,
@@ -212,6 +213,29 @@ class SqliteStore:
             "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) "
             "DO UPDATE SET user_id = excluded.user_id",
             (platform, external_id, user_id, to_text(utcnow())),
+        )
+
+    async def merge_identity(
+        self, platform: str, external_id: str, user_id: str, now: datetime
+    ) -> str:
+        async with self._tx() as db:
+            def params(args):
+                return tuple(to_text(a) if isinstance(a, datetime) else a for a in args)
+
+            async def value(sql, *args):
+                async with db.execute(sql, params(args)) as cur:
+                    row = await cur.fetchone()
+                return row[0] if row else None
+
+            async def run(sql, *args):
+                await db.execute(sql, params(args))
+
+            return await merge_identity(value, run, SqliteBillingTx(db), platform, external_id,
+                                        user_id, now)
+
+    async def unlink_identity(self, user_id: str, platform: str) -> bool:
+        return 0 < await self._change(
+            "DELETE FROM identities WHERE user_id = ? AND platform = ?", (user_id, platform)
         )
 
     async def list_identities(self, user_id: str) -> list[tuple[str, str]]:

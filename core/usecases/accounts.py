@@ -24,6 +24,7 @@ from core.errors import InvalidCredentials, InvalidInput, InvalidLinkCode, NotFo
 from core.models import ApiToken, Usage, User, is_valid_id
 from core.services import Services
 
+LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"
 MAX_TOKEN_NAME = 100
 TOUCH_INTERVAL = timedelta(hours=1)
@@ -141,15 +142,29 @@ async def create_link_code(services: Services, platform: str, external_id: str) 
 
 
 async def redeem_link_code(services: Services, user_id: str, code: str) -> tuple[str, str]:
-    """Join the identity the code was made for to `user_id`: from then on its quota and
-    premium are the account's. Returns (platform, external_id); `InvalidLinkCode` otherwise.
-    """
-    found = await services.store.consume_link_code(hash_link_code(code), services.clock())
+    """Join the identity the code was made for to `user_id` (web page and bots' `/link CODE`).
+    An account the identity already had is merged in one transaction: history, tokens and
+    premium move, premium time adds up. From then on quota and premium are shared.
+    Returns (platform, external_id); `InvalidLinkCode` or `IdentityLinkedElsewhere`."""
+    now = services.clock()
+    found = await services.store.consume_link_code(hash_link_code(code), now)
     if found is None:
         raise InvalidLinkCode()
     platform, external_id = found
-    await services.store.link_identity(platform, external_id, user_id)
+    await services.store.merge_identity(platform, external_id, user_id, now)
     return platform, external_id
+
+
+async def list_links(services: Services, user_id: str) -> list[tuple[str, str]]:
+    """The chat identities (platform, external id) joined to this account."""
+    return [(p, e) for p, e in await services.store.list_identities(user_id)
+            if p in LINKABLE]
+
+
+async def unlink(services: Services, user_id: str, platform: str) -> None:
+    """Detach this account's identity on `platform`; it starts a fresh account on next use."""
+    if platform not in LINKABLE or not await services.store.unlink_identity(user_id, platform):
+        raise NotFound("No linked account on that platform.")
 
 
 async def get_account(services: Services, user_id: str) -> dict:

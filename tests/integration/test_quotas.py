@@ -12,11 +12,12 @@ from core.counters.redis import RedisCounters
 from core.errors import QuotaExceeded, RateLimited
 from core.metrics import Metrics
 from core.quotas import Quotas, Reservation
-from core.settings import Settings
+from core.settings import SecretStr, Settings
 
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SETTINGS = Settings(free_daily_quota=3, premium_daily_quota=6, burst_per_minute=4,
-                    public_url="https://threadr.example/")
+                    public_url="https://threadr.example/", stripe_secret_key=SecretStr("sk"),
+                    stripe_webhook_secret=SecretStr("whsec"))
 
 
 # Exactness, not speed, is tested here: generous timeouts keep a busy machine from turning a
@@ -69,10 +70,26 @@ async def test_the_refusal_says_when_to_retry_and_where_to_upgrade(quotas, metri
     error = caught.value
     assert error.status == 429 and error.retry_after == 12 * 3600
     assert error.upgrade_url == "https://threadr.example/#upgrade"
-    assert error.upgrade_url in error.message
+    assert "UTC" not in error.message and ":" not in error.message  # the doors word the time
     assert error.limit == 3 and error.resets_at == "2026-03-02T00:00:00+00:00"
     assert metrics.registry.get_sample_value(
         "threadr_quota_rejections_total", {"kind": "free"}) == 1
+
+
+async def test_without_billing_the_refusal_offers_no_upgrade(metrics):
+    quotas = Quotas(MemoryCounters(), SETTINGS.with_(stripe_secret_key=SecretStr("")), metrics,
+                    clock=lambda: NOON)
+    await (await quotas.reserve("ip:2", premium=False)).commit()
+    for _ in range(2):
+        await (await quotas.reserve("ip:2", premium=False)).commit()
+    with pytest.raises(QuotaExceeded) as caught:
+        await quotas.reserve("ip:2", premium=False)
+    assert caught.value.upgrade_url is None and "pgrade" not in caught.value.message
+
+
+def test_without_public_url_the_upgrade_link_is_relative_for_the_web_door(metrics):
+    quotas = Quotas(MemoryCounters(), SETTINGS.with_(public_url=""), metrics)
+    assert quotas._exceeded(False, 3, NOON).upgrade_url == "/#upgrade"
 
 
 async def test_premium_gets_the_fair_use_cap_without_an_upgrade_link(quotas):

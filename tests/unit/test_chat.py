@@ -166,11 +166,20 @@ def test_usage_text_for_premium_shows_until_when():
 
 
 def test_quota_message_has_the_reset_time_and_the_upgrade_link():
-    error = QuotaExceeded("…", retry_after=3600, upgrade_url="https://t.example/#upgrade",
-                          limit=5, resets_at="2026-01-02T00:00:00+00:00")
+    error = QuotaExceeded("You have used today's 5 free threads.", retry_after=3 * 3600,
+                          upgrade_url="https://t.example/#upgrade", limit=5,
+                          resets_at="2026-01-02T00:00:00+00:00")
     text = chat_texts.error_text(error)
-    assert "today's 5 free threads" in text and "00:00 UTC" in text
+    assert "today's 5 free threads" in text and "00:00 UTC (in 3 h)" in text
+    assert text.count("UTC") == 1  # one reset time, not two
     assert "https://t.example/#upgrade" in text
+
+
+def test_without_billing_or_an_absolute_link_the_quota_message_offers_no_upgrade():
+    for link in (None, "/#upgrade"):
+        error = QuotaExceeded("You have used today's 5 free threads.", retry_after=3600,
+                              upgrade_url=link, limit=5, resets_at="2026-01-02T00:00:00+00:00")
+        assert "upgrade" not in chat_texts.error_text(error).lower()
 
 
 def test_premium_fair_use_limit_has_no_upgrade_link():

@@ -16,6 +16,11 @@ log = logging.getLogger("threadr.web")
 _PING_TIMEOUT = 2.0
 
 
+async def favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "favicon.svg", headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"})
+
+
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 

@@ -10,7 +10,7 @@ from core.errors import ThreadrError
 from core.models import Source, ThreadOptions, ThreadRequest
 from core.text.platforms import rules_for
 from core.usecases import threads as usecase
-from web.errors import error_payload
+from web.errors import error_payload, request_origin
 from web.inputs import SMALL_BODY, caller, current_user, parse_json, query_int
 from web.keys import REQUEST_ID, SERVICES
 from web.schemas import ThreadCreate, ThreadPatch
@@ -65,7 +65,7 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
     except ThreadrError as exc:
         if not stream.started:
             raise
-        await _send_quietly(stream, "error", error_payload(exc)["error"])
+        await _send_quietly(stream, "error", error_payload(exc, request_origin(request))["error"])
         return await stream.finish()
     except Exception:
         if not stream.started:

@@ -34,8 +34,8 @@ async function failure(response) {
   return new ApiError(response.status, body, response.headers.get('Retry-After'));
 }
 
-export async function api(method, path, body) {
-  const init = { method, headers: headers() };
+export async function api(method, path, body, extraHeaders = {}) {
+  const init = { method, headers: headers(extraHeaders) };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

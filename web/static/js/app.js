@@ -1,13 +1,15 @@
-// The Threadr page: paste → generate (streamed) → edit, copy, post, download, save; history.
+// The Threadr page: paste → generate (streamed) → edit (shared editor), copy, post, download,
+// save; history; the account page (/#account).
+import { showAccountPage } from './account-page.js';
 import { api, ApiError, session, streamThread } from './api.js';
-import { asMarkdown, asText, download, ThreadView } from './thread-view.js';
+import { resetPhrase, shortTitle } from './draft.js';
+import { asMarkdown, asText, download } from './thread-view.js';
+import { Workspace } from './workspace.js';
 
 const $ = (id) => document.getElementById(id);
 const URL_LIKE = /^(https?:\/\/)?[^\s/$.?#]+\.[^\s]{2,}$/i;
 const state = { config: { billing: false }, controller: null, historyBefore: null };
-
-const view = new ThreadView($('posts'), refreshActions);
-view.onCopied = (message) => say(message);
+const work = new Workspace($, { say, showError, onChange: refreshActions });
 
 function say(message) { $('status').textContent = message; }
 
@@ -18,7 +20,7 @@ function showError(err) {
   box.append(describe(err));
   if (err.code === 'quota_exceeded' && state.config.billing) {
     const link = document.createElement('a');
-    link.href = err.details.upgrade_url || '#';
+    link.href = err.details.upgrade_url || '#upgrade';
     link.textContent = 'Upgrade to premium';
     link.addEventListener('click', (e) => { e.preventDefault(); upgrade(); }); // upgrade_url is this page
     box.append(' ', link);
@@ -26,13 +28,11 @@ function showError(err) {
   box.hidden = false;
 }
 
-function describe(err) {
-  if (!(err instanceof ApiError)) return 'Could not reach Threadr. Check your connection and retry.';
+export function describe(err) {
+  if (!(err instanceof ApiError)) return err?.message || 'Could not reach Threadr. Check your connection and retry.';
   if (err.code === 'quota_exceeded') {
-    const at = err.details.resets_at ? new Date(err.details.resets_at) : null;
-    const when = at && !Number.isNaN(at.getTime())
-      ? ` It resets at ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}.` : '';
-    return `${err.message}${when}`;
+    const when = resetPhrase(err.details.resets_at);
+    return `${err.message}${when ? ` It resets ${when}.` : ''}`;
   }
   if (err.code === 'rate_limited' && err.retryAfter) {
     return `${err.message} Try again in ${err.retryAfter} s.`;
@@ -102,54 +102,51 @@ async function generate(event) {
   state.controller = new AbortController();
   showError(null);
   showWarnings(null);
-  view.clear();
-  $('result').hidden = false;
-  $('result-source').textContent = '';
+  const before = work.beforeGenerate();  // a failure gives it back; success keeps it one click away
+  const wasHidden = $('result').hidden;
   $('generate').disabled = true;
   say('Generating…');
   let count = 0;
   try {
     const thread = await streamThread(request, {
       meta: (source) => { $('result-source').textContent = source.title ? `From: ${source.title}` : ''; },
-      post: ({ index, text }) => { view.setPost(index, text); count += 1; say(`Post ${count} ready…`); },
+      post: ({ index, text }) => {
+        work.streamed(index, text, count === 0);
+        $('result').hidden = false;
+        count += 1;
+        say(`Post ${count} ready…`);
+      },
     }, state.controller.signal);
-    view.show(thread);
+    work.generated(thread, before);
     showWarnings(thread.warnings);
+    $('result').hidden = false;
+    $('restore-previous').textContent = 'Restore previous';
     say(`Thread ready: ${thread.posts.length} posts${thread.cached ? ' (from cache)' : ''}.`);
     refreshUsage();
     if (session.token) loadHistory(true);
   } catch (err) {
-    if (err.name !== 'AbortError') { showError(err); say(''); }
-    if (!view.list.children.length) $('result').hidden = true;
+    if (count) work.failed(before);
+    if (err.name !== 'AbortError') { showError(err); say(before ? 'Your thread is unchanged.' : ''); }
+    $('result').hidden = wasHidden && !before;
   } finally {
     $('generate').disabled = false;
   }
 }
 
 function refreshActions() {
-  const over = view.overLimit();
+  const over = work.editor.overLimit();
   const save = $('save');
-  save.hidden = !(session.token && view.thread?.id);
+  save.hidden = !(session.token && work.meta?.id);
   save.disabled = over;
   save.title = over ? 'A post is over 280 characters' : '';
 }
 
-async function saveEdits() {
-  if (view.overLimit()) { say('A post is over 280 characters: shorten it before saving.'); return; }
-  try {
-    const thread = await api('PATCH', `/api/v1/threads/${encodeURIComponent(view.thread.id)}`, { posts: view.texts() });
-    view.show(thread);
-    say('Edits saved.');
-    loadHistory(true);
-  } catch (err) { showError(err); }
-}
-
 async function postOnX() {
-  const [first, ...rest] = view.texts();
+  const [first, ...rest] = work.texts;
   if (first === undefined) return;
   window.open(`https://x.com/intent/post?text=${encodeURIComponent(first)}`, '_blank', 'noopener');
   if (rest.length) {
-    await view.copy(asText(rest), `Post 1 opened on X; posts 2–${rest.length + 1} copied for your replies.`);
+    await work.copy(asText(rest), `Post 1 opened on X; posts 2–${rest.length + 1} copied for your replies.`);
   }
 }
 
@@ -178,15 +175,22 @@ function historyItem(thread) {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
-  const title = thread.source?.title || thread.posts[0]?.text.slice(0, 80) || 'Thread';
+  const title = shortTitle(thread.source?.title || thread.posts[0]?.text || 'Thread');
+  const kind = document.createElement('span');
+  kind.className = 'kind';
+  kind.textContent = thread.edited_at ? 'Draft (edited)' : 'Generated';
   const time = document.createElement('time');
-  time.dateTime = thread.created_at || '';
-  time.textContent = thread.created_at ? new Date(thread.created_at).toLocaleString() : '';
-  button.append(title, time);
-  button.addEventListener('click', () => {
-    view.clear(); view.show(thread); showWarnings(thread.warnings);
+  const when = thread.edited_at || thread.created_at;
+  time.dateTime = when || '';
+  time.textContent = when ? new Date(when).toLocaleString() : '';
+  button.append(title, ' ', kind, time);
+  button.addEventListener('click', async () => {
+    let fresh = thread;
+    try { fresh = await api('GET', `/api/v1/threads/${encodeURIComponent(thread.id)}`); } catch { /* list copy */ }
+    work.show(fresh);
+    showWarnings(fresh.warnings);
     $('result').hidden = false;
-    $('result-source').textContent = thread.source?.title ? `From: ${thread.source.title}` : '';
+    $('result-source').textContent = fresh.source?.title ? `From: ${fresh.source.title}` : '';
     $('posts').querySelector('textarea')?.focus();
   });
   li.append(button);
@@ -198,9 +202,25 @@ function renderAccount() {
   $('who').textContent = user ? user.email || 'Signed in' : '';
   $('signin').hidden = Boolean(user);
   $('signout').hidden = !user;
+  $('account-link').hidden = !user;
   $('upgrade').hidden = !state.config.billing;
   if (!user) $('history').hidden = true;
   refreshActions();
+  route();
+}
+
+function route() {
+  const onAccount = window.location.hash === '#account' && Boolean(session.token);
+  $('account-page').hidden = !onAccount;
+  $('generate-form').hidden = onAccount;
+  if (onAccount) {
+    $('result').hidden = true;
+    $('history').hidden = true;
+    showAccountPage($('account-sections'), api);
+  } else {
+    $('result').hidden = !work.editor.bodies.length;
+    if (session.token) loadHistory(true);
+  }
 }
 
 async function authenticate(kind) {
@@ -213,7 +233,6 @@ async function authenticate(kind) {
     $('auth-dialog').close();
     renderAccount();
     refreshUsage();
-    loadHistory(true);
     say(kind === 'register' ? 'Account created. You are signed in.' : 'Signed in.');
   } catch (err) {
     $('auth-error').textContent = describe(err);
@@ -230,34 +249,36 @@ async function upgrade() {
 }
 
 function wire() {
+  work.wire();
   $('generate-form').addEventListener('submit', generate);
   $('source').addEventListener('input', updateDetected);
   for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener('change', updateDetected);
   $('summarize-instead').addEventListener('click', summarizeInstead);
-  $('copy-all').addEventListener('click', () => view.copy(asText(view.texts()), 'All posts copied.'));
+  $('copy-all').addEventListener('click', () => work.copy(asText(work.texts), 'All posts copied.'));
   $('post-x').addEventListener('click', postOnX);
-  $('download-txt').addEventListener('click', () => download('thread.txt', `${asText(view.texts())}\n`, 'text/plain'));
-  $('download-md').addEventListener('click', () => download('thread.md', asMarkdown(view.texts(), view.thread?.source), 'text/markdown'));
-  $('save').addEventListener('click', saveEdits);
+  $('download-txt').addEventListener('click', () => download('thread.txt', `${asText(work.texts)}\n`, 'text/plain'));
+  $('download-md').addEventListener('click', () => download('thread.md', asMarkdown(work.texts, work.meta?.source), 'text/markdown'));
   $('signin').addEventListener('click', () => { $('auth-error').hidden = true; $('auth-dialog').showModal(); });
   $('signout').addEventListener('click', () => { session.clear(); renderAccount(); refreshUsage(); say('Signed out.'); });
   $('auth-cancel').addEventListener('click', () => $('auth-dialog').close());
   $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(e.submitter?.value === 'register' ? 'register' : 'login'); });
   $('history-more').addEventListener('click', () => loadHistory(false));
   $('upgrade').addEventListener('click', upgrade);
+  window.addEventListener('hashchange', route);
 }
 
 async function start() {
   wire();
+  if (work.resumeDraft()) say('Your draft was restored.');
   try { state.config = await api('GET', '/api/v1/config'); } catch { /* defaults: billing off */ }
   renderAccount();
   refreshUsage();
-  loadHistory(true);
   if (window.location.hash === '#upgrade' && state.config.billing) {
     // The quota errors' upgrade_url (web, bots) lands here: start the upgrade, once.
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
     upgrade();
   }
+  document.body.dataset.ready = 'true';
 }
 
 start();
