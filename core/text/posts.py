@@ -115,10 +115,12 @@ def split_into_posts(text: str, options: ThreadOptions, link: str | None = None,
     return layout([chunk] if chunk.text else [], options, link, reserve_link=True, rules=rules)
 
 
-def fit_post(text: str, options: ThreadOptions, total: int) -> list[str]:
+def fit_post(text: str, options: ThreadOptions, total: int,
+             *, rules: Rules | None = None) -> list[str]:
     """Re-split the body of one post of a `total`-post thread (the editor's Fit): bodies that
     each fit once numbered for the thread's new count; whole text, in order."""
-    chunk = Chunk(text)
+    rules = _rules(options, rules)
+    chunk = Chunk(text, rules)
     if not chunk.text:
         return []
     count = max(total, 1)
@@ -126,9 +128,9 @@ def fit_post(text: str, options: ThreadOptions, total: int) -> list[str]:
         width, widest = numbering_width(count, options), widest_index(count, options)
 
         def fits(_: int, body: str, n: int = count, at: int = widest) -> bool:
-            return weighted_length(number_body(body, at, n, options)) <= MAX_POST_LENGTH
+            return rules.fits(number_body(body, at, n, options))
 
-        bodies = chunk.bodies(1, lambda _: MAX_POST_LENGTH - width, fits)
+        bodies = chunk.bodies(1, lambda _, w=width: rules.limit - w, fits)
         if total - 1 + len(bodies) <= count:
             return bodies
         count = total - 1 + len(bodies)

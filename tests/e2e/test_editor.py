@@ -225,5 +225,6 @@ def test_screenshots_of_the_editor_and_the_preview(page, width):
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         box = page.locator("#posts li").first.locator(".tool-delete").bounding_box()
         assert box["x"] + box["width"] <= 375
+    page.set_viewport_size({"width": width, "height": 2400})  # the sticky actions stay below
     page.click("#preview-toggle")
     page.locator("#preview").screenshot(path=str(ARTIFACTS / f"preview_{width}.png"))

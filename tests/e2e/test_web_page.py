@@ -39,18 +39,20 @@ def test_pasted_text_streams_into_editable_posts_and_copy_all_copies_them(page):
     assert re.fullmatch(r"\d+/280", counter.inner_text())
     page.click("#copy-all")
     page.wait_for_selector("#status:has-text('All posts copied')")
-    assert page.evaluate("navigator.clipboard.readText()") == "\n\n".join(posts)
+    n = len(posts)  # numbering is rendered from the style, not part of the edited text
+    assert page.evaluate("navigator.clipboard.readText()") == "\n\n".join(
+        f"{body} {i}/{n}" for i, body in enumerate(posts, 1))
 
 
 def test_a_post_over_the_limit_turns_red_and_cannot_be_saved(page):
     page.goto("/")
     _register(page)
-    _generate(page, ARTICLE)
+    n = len(_generate(page, ARTICLE))
     save = page.locator("#save")
     assert save.is_visible() and save.is_enabled()
     page.fill("#post-0", "x" * 300)
     counter = page.locator("#post-0-count")
-    assert counter.inner_text() == "300/280"
+    assert counter.inner_text() == f"{300 + len(f' 1/{n}')}/280"  # the label counts
     assert "over" in (counter.get_attribute("class") or "")
     color = counter.evaluate("el => getComputedStyle(el).color")
     assert color == "rgb(198, 40, 40)"

@@ -174,3 +174,21 @@ def test_a_short_first_sentence_is_kept_whole_rather_than_breaking_the_second():
               "to the trailhead, park the car and start walking up the hill.")
     posts = split_into_posts(f"{first} {second}", ThreadOptions(numbering=Numbering.NONE))
     assert posts == [first, second]
+
+
+def test_fit_resplits_one_post_so_every_piece_fits_once_numbered_for_the_new_count():
+    from core.models import Numbering, ThreadOptions
+    from core.text import weighted_length
+    from core.text.numbering import number_body
+    from core.text.posts import fit_post
+
+    body = " ".join(f"Sentence number {i} says something about shade." for i in range(20))
+    for style in (Numbering.SLASH, Numbering.PAREN, Numbering.THREAD, Numbering.NONE):
+        options = ThreadOptions(numbering=style)
+        pieces = fit_post(body, options, total=9)
+        assert len(pieces) >= 3 and " ".join(pieces).split() == body.split()
+        total = 9 - 1 + len(pieces)
+        for index in range(1, total + 1):  # wherever a piece lands in the new thread
+            assert all(weighted_length(number_body(p, index, total, options)) <= 280
+                       for p in pieces)
+        assert all(p.endswith(".") for p in pieces[:-1])  # cut at sentence boundaries
