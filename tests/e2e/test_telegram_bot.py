@@ -154,9 +154,12 @@ async def test_a_file_name_in_pasted_text_is_not_taken_for_the_articles_link(api
     assert not any("https://setup.py" in p or "https://config.toml" in p for p in posts)
 
 
+@pytest.mark.parametrize("billing", [True, False])
 async def test_quota_exhausted_gets_a_kind_message_with_reset_time_and_upgrade_link(
-        api, tg_settings):
-    async with running_telegram(tg_settings.with_(free_daily_quota=1), api):
+        api, tg_settings, billing):
+    keys = {"stripe_secret_key": SecretStr("sk_test"), "stripe_webhook_secret": SecretStr("wh")}
+    settings = tg_settings.with_(free_daily_quota=1, **(keys if billing else {}))
+    async with running_telegram(settings, api):
         api.send_text(USER, "/thread " + PASTED)
         await thread_after(api, 0)
         since = len(api.calls)
@@ -164,7 +167,8 @@ async def test_quota_exhausted_gets_a_kind_message_with_reset_time_and_upgrade_l
         await api.wait_until(lambda: len(api.sent("editMessageText")) >= 2)
         answer = api.sent("editMessageText")[-1]["text"]
     assert answer.startswith("You have used today's 1 free threads.")
-    assert "00:00 UTC" in answer and "https://threadr.example/#upgrade" in answer
+    assert answer.count("00:00 UTC") == 1 and " h)." in answer  # one reset time
+    assert ("https://threadr.example/#upgrade" in answer) is billing  # no upgrade without billing
     assert "Traceback" not in answer and since
 
 
