@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parents[1]
 EXTENSION_DIR = REPO / "extension"
 WEB_JS = REPO / "web" / "static" / "js"
-VENDORED = ("sse.js", "weighted-length.js", "weighted-length-data.js")
+VENDORED = ("sse.js", "weighted-length.js", "weighted-length-data.js", "editor.js", "numbering.js",
+            "preview.js", "draft.js", "editor.css")
 TEST_HOST_PERMISSION = "http://127.0.0.1/*"
 VARIANTS = ("release", "test")
 _SKIPPED = {"tools", "vendor", "README.md"}  # dev-only files; vendor/ is copied fresh

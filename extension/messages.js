@@ -1,11 +1,6 @@
 // What the person reads when something goes wrong: one clear sentence, and a link when useful.
 import { ApiError } from './api.js';
-
-function resetTime(iso) {
-  const at = iso ? new Date(iso) : null;
-  if (!at || Number.isNaN(at.getTime())) return '';
-  return at.toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-}
+import { resetPhrase } from './vendor/draft.js';
 
 /** {text, link?: {href, label}} for an error thrown while making a thread or signing in. */
 export function explain(err, { signedIn }) {
@@ -13,9 +8,8 @@ export function explain(err, { signedIn }) {
   const d = err.details || {};
   switch (err.code) {
     case 'quota_exceeded': {
-      const when = resetTime(d.resets_at);
-      const text = `You have used today's free threads${d.limit ? ` (${d.limit})` : ''}.` +
-        (when ? ` Your quota resets ${when}.` : '') +
+      const when = resetPhrase(d.resets_at);
+      const text = `${err.message}${when ? ` It resets ${when}.` : ''}` +
         (signedIn ? '' : ' Sign in to use your account\'s quota.');
       return { text, link: d.upgrade_url ? { href: d.upgrade_url, label: 'Upgrade to premium' } : null };
     }

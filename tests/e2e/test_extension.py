@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -347,7 +348,8 @@ def test_an_unreachable_server_gives_a_clear_error(stack, article):
 
 def test_the_quota_error_gives_the_reset_time_and_an_upgrade_link(stack, article, tmp_path):
     _, tab_id = article
-    process, base_url = start_server(tmp_path, EXTENSION_IDS=stack["id"], FREE_DAILY_QUOTA="1")
+    process, base_url = start_server(tmp_path, EXTENSION_IDS=stack["id"], FREE_DAILY_QUOTA="1",
+                                     STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="wh_x")
     stack["sw"].evaluate("(url) => chrome.storage.local.set({serverUrl: url})", base_url)
     try:
         popup = open_popup(stack, tab_id)
@@ -358,7 +360,8 @@ def test_the_quota_error_gives_the_reset_time_and_an_upgrade_link(stack, article
         popup.click("#thread-page")
         error = popup.locator("#error")
         error.wait_for()
-        assert "You have used today's free threads (1). Your quota resets" in error.inner_text()
+        assert re.search(r"You have used today's 1 free threads\. It resets at \d\d:\d\d "
+                         r"\(in \d+ (h|min)\)\.", error.inner_text())
         link = popup.locator("#error a")
         assert link.inner_text() == "Upgrade to premium"
         assert link.get_attribute("href") == f"{base_url}/#upgrade"
