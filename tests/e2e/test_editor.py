@@ -25,6 +25,7 @@ TEXT = (
 def generate(page, text: str = TEXT) -> list[str]:
     """Pasted text: Threadr splits it (the person's own words, whole and in order)."""
     page.set_default_timeout(15_000)
+    page.check("input[name='mode'][value='split']")
     page.fill("#source", text)
     page.click("#generate")
     page.wait_for_selector("#status:has-text('Thread ready')")
@@ -182,6 +183,7 @@ def test_a_failed_generate_leaves_the_thread_untouched(page):
     generate(page)
     page.fill("#post-0", "Edited, keep me.")
     before = bodies(page)
+    page.check("input[name='mode'][value='summarize']")
     page.fill("#source", "http://127.0.0.1/private")
     page.click("#generate")
     page.locator("#error").wait_for(state="visible")

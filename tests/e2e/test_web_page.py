@@ -31,6 +31,7 @@ def _generate(page, text: str) -> list[str]:
 
 def test_pasted_text_streams_into_editable_posts_and_copy_all_copies_them(page):
     page.goto("/")
+    page.check("input[name='mode'][value='split']")
     page.fill("#source", ARTICLE)
     assert "Text detected" in page.inner_text("#detected")
     posts = _generate(page, ARTICLE)
@@ -47,6 +48,7 @@ def test_pasted_text_streams_into_editable_posts_and_copy_all_copies_them(page):
 def test_a_post_over_the_limit_turns_red_and_cannot_be_saved(page):
     page.goto("/")
     _register(page)
+    page.check("input[name='mode'][value='split']")
     n = len(_generate(page, ARTICLE))
     save = page.locator("#save")
     assert save.is_visible() and save.is_enabled()
