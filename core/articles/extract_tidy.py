@@ -3,7 +3,7 @@
 Pure functions over lists of paragraph strings (no tree, no I/O). What they remove:
 - calls to action (newsletter boxes, "follow us on…", "have a tip?", "click here…") and
   at the top or bottom of the text, and "Read more: …" link lines anywhere;
-- date/time and reading-time lines at the top, "Filed under:"/"Tags:" lines at the bottom;
+- bylines, date/time and reading-time lines at the top, "Filed under:"/"Tags:" lines at the bottom;
 - dangling labels at the bottom ("Tags", "comments", "Explore further"): a word or two with
   no sentence after them head a section that was not kept.
 """
@@ -52,6 +52,9 @@ _STAMP = re.compile(  # a clock time, an ISO date, or a date line's own label
     re.IGNORECASE,
 )
 _STAMP_WORDS = 10
+_BYLINE = re.compile(
+    r"^\W*(?:(?:written |posted |words )?by|von|por|par|di|door|av|af|от)\s+(\w)", re.IGNORECASE
+)
 _FILING = re.compile(  # taxonomy under the text: "Filed under: Politics |", "Tags: a, b"
     r"^\W*(?:filed under|tags|tagged(?: with)?|categories|category|posted in)\s*:",
     re.IGNORECASE,
@@ -102,6 +105,18 @@ def is_stamp(paragraph: str) -> bool:
     )
 
 
+def is_byline(paragraph: str) -> bool:
+    """"By Jane Doe, Staff Writer", "Von Max Muster": a few words naming the author (a
+    capitalised name, so "By the numbers" is not one)."""
+    found = _BYLINE.match(paragraph)
+    return (
+        found is not None
+        and found.group(1).isupper()
+        and len(words(paragraph)) <= _STAMP_WORDS
+        and not ends_sentence(paragraph)
+    )
+
+
 def _continues(paragraph: str) -> bool:
     """Starts with a lower-case word: "continues here", not "iPhone", "Der", "2019"."""
     first = _FIRST_WORD.match(paragraph)
@@ -125,7 +140,8 @@ def tidy(paragraphs: list[str]) -> list[str]:
     rejoined; never empties a non-empty text."""
     kept = rejoined([p for p in paragraphs if not is_link_line(p)] or paragraphs)
     start, end = 0, len(kept)
-    while start < end - 1 and (is_call_to_action(kept[start]) or is_stamp(kept[start])):
+    while start < end - 1 and (is_call_to_action(kept[start]) or is_stamp(kept[start])
+                               or is_byline(kept[start])):
         start += 1
     while end > start + 1 and (is_call_to_action(kept[end - 1]) or is_label(kept[end - 1])
                                or _FILING.match(kept[end - 1])):

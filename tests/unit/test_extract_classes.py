@@ -226,3 +226,9 @@ def test_a_post_with_a_linked_title_is_not_a_teaser_card():
     html = page(f"<div class='post'><h2><a href='/2024/library'>{HEADLINE}</a></h2>"
                 f"<p>{SHORT1}</p><p>{SHORT2}</p></div>")
     assert text_of(html) == f"{SHORT1}\n\n{SHORT2}"
+
+
+def test_a_byline_without_class_names_is_left_out():
+    html = page(f"<div><div><h1>{HEADLINE}</h1><p>By Jane Doe</p></div>"
+                f"<div><p>{P1}</p><p>{P2}</p></div></div>")
+    assert text_of(html) == f"{P1}\n\n{P2}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.articles.extract_match import OurText
 from core.articles.extract_tidy import (
+    is_byline,
     is_call_to_action,
     is_label,
     is_link_line,
@@ -93,3 +94,11 @@ def test_news_about_subscriptions_and_newsletters_is_not_a_call_to_action():
                      "Registered voters can sign the petition until Friday."):
         assert not is_call_to_action(sentence), sentence
         assert tidy([sentence, *BODY, sentence]) == [sentence, *BODY, sentence]
+
+
+def test_a_byline_over_the_text_goes_but_a_heading_starting_with_by_stays():
+    assert tidy(["By Jane Doe, Staff Writer", *BODY]) == BODY
+    assert tidy(["Von Max Muster", *BODY]) == BODY
+    assert tidy(["By the numbers", *BODY]) == ["By the numbers", *BODY]
+    assert tidy(["By Tuesday the vote was done.", *BODY])[0] == "By Tuesday the vote was done."
+    assert is_byline("By Jane Doe") and not is_byline("By the numbers")
