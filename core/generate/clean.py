@@ -9,7 +9,8 @@
 - Captions glued to the next sentence when the page lost its line breaks: "...in the
   middle of a match A chess grandmaster has..." is cut before the new sentence
   (a lowercase word, then an opener like The/A/He/It with a lowercase word after it);
-  the unterminated piece before the cut is a caption (`is_caption`).
+  the unterminated piece before the cut is a caption (`is_caption`), as is an
+  unterminated sentence at the end of a paragraph with other sentences.
 - "Label: caption" sentences ("Sharp dresser: The actress wears…"): a short label without a
   verb of saying before a colon.
 """
@@ -71,12 +72,13 @@ def is_terminated(sentence: str) -> bool:
     return _TERMINATED.search(sentence.rstrip()) is not None
 
 
-def is_caption(sentence: str, last_in_paragraph: bool) -> bool:
-    """A photo caption: "Label: caption", or unterminated text with more text after it."""
+def is_caption(sentence: str, alone: bool) -> bool:
+    """A photo caption: "Label: caption", or unterminated text sharing its paragraph with
+    other sentences (`alone`: the paragraph's only sentence, e.g. a list item)."""
     label = _LABEL.match(sentence)
     if label and not _SAYING.search(label.group(0)):
         return True
-    return not last_in_paragraph and not is_terminated(sentence)
+    return not alone and not is_terminated(sentence)
 
 
 # Quotation marks that open (after a space or the start) and close (before a space, a

@@ -97,7 +97,7 @@ def sentences_of(text: str) -> list[Sentence]:
         found = [s for piece in pieces for s in sentences_in(piece)]
         open_quotes = 0
         for i, sentence in enumerate(found):
-            caption = is_caption(sentence, last_in_paragraph=i == len(found) - 1)
+            caption = is_caption(sentence, alone=len(found) == 1)
             out.append(Sentence(len(out), p, i == 0, sentence, caption, open_quotes > 0))
             open_quotes = 0 if caption else max(0, open_quotes + quote_balance(sentence))
     return out

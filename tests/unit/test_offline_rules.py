@@ -68,6 +68,9 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
     assert pieces[1].startswith("A chess grandmaster")
     sentences = sentences_of(text)
     assert [s.caption for s in sentences] == [True, False, False]
+    closing = sentences_of("He left the club in May. Smith, pictured in 2019, proves he can play")
+    assert [s.caption for s in closing] == [False, True]
+    assert not sentences_of("A list item without a stop at the end of it all")[0].caption
     assert unglue("The plan A is simple and it works well for us.") == [
         "The plan A is simple and it works well for us."]
 
@@ -82,7 +85,7 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
     ],
 )
 def test_label_captions(sentence, caption):
-    assert is_caption(sentence, last_in_paragraph=True) is caption
+    assert is_caption(sentence, alone=True) is caption
 
 
 def test_captions_and_datelines_never_reach_the_thread():
