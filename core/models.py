@@ -24,6 +24,7 @@ DEFAULT_MAX_POSTS = 12
 PREMIUM_MAX_POSTS = 25
 MIN_SUMMARY_POSTS = 3
 LONG_SPLIT_POSTS = PREMIUM_MAX_POSTS  # split mode keeps every word; past this it says so
+MAX_EDITED_POSTS = 1000  # a split of the longest text (100 kB) stays editable as a whole
 
 
 class Platform(StrEnum):

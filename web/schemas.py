@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from core.models import (
+    MAX_EDITED_POSTS,
     PREMIUM_MAX_POSTS,
     LinkPolicy,
     Mode,
@@ -54,7 +55,7 @@ class ThreadCreate(BaseModel):
 
 class ThreadPatch(BaseModel):
     model_config = _STRICT
-    posts: list[str] = Field(min_length=1, max_length=PREMIUM_MAX_POSTS)
+    posts: list[str] = Field(min_length=1, max_length=MAX_EDITED_POSTS)
 
 
 class Credentials(BaseModel):

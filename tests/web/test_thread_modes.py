@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import ARTICLE, make_thread
+from tests.web.conftest import ARTICLE, make_thread, register
 from tests.web.sse import parse_sse
 
 LONG_NOTES = " ".join(f"Note {i} records what the team measured on day {i} of the trial."
@@ -53,3 +53,17 @@ async def test_a_short_split_and_a_summary_of_the_same_text_carry_no_warning(cli
     assert short["warnings"] == [] and words_of(short)[:5] == ARTICLE.split()[:5]
     summary = await make_thread(client, text=LONG_NOTES)
     assert summary["warnings"] == [] and len(summary["posts"]) <= 12
+
+
+async def test_a_long_split_thread_can_be_edited_and_saved_whole(client):
+    headers = await register(client)
+    thread = await make_thread(client, headers, text=LONG_NOTES, mode="split")
+    texts = [p["text"] for p in thread["posts"]]
+    texts[0] = texts[0].replace("records", "notes", 1)
+    assert texts[0] != thread["posts"][0]["text"]
+    response = await client.patch(f"/api/v1/threads/{thread['id']}", json={"posts": texts},
+                                  headers=headers)
+    assert response.status == 200, await response.text()
+    saved = await response.json()
+    assert [p["text"] for p in saved["posts"]] == texts
+    assert [w["code"] for w in saved["warnings"]] == ["long_split"]

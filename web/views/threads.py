@@ -121,7 +121,9 @@ async def get_thread(request: web.Request) -> web.Response:
 
 async def update_thread(request: web.Request) -> web.Response:
     user_id = await current_user(request, required=True)
-    body = await parse_json(request, ThreadPatch)
+    # a split thread carries all of its text: as much as a thread request may send
+    body = await parse_json(request, ThreadPatch,
+                            request.app[SERVICES].settings.max_text_bytes + SMALL_BODY)
     thread = await usecase.update_thread(request.app[SERVICES], user_id,
                                          request.match_info["thread_id"], body.posts,
                                          expected_version=_if_match(request))
