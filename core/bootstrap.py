@@ -77,6 +77,12 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
         )
         if services.extractor is None:
             services.extractor = await _start_extractor(settings)
+        if services.networks is None:
+            services.networks = _build_networks(settings)
+            stack.push_async_callback(services.networks.close)
+        if services.publish_queue is None:
+            services.publish_queue = _build_publish_queue(services)
+            stack.push_async_callback(services.publish_queue.close)
         if services.billing is None and settings.billing_configured:
             services.billing = _build_billing(settings)
             stack.push_async_callback(services.billing.close)
@@ -106,6 +112,21 @@ async def _start_extractor(settings: Settings):
     extractor = BoundedExtractor(settings.extract_seconds, settings.extract_max_tags)
     await asyncio.to_thread(extractor.start)
     return extractor
+
+
+def _build_networks(settings: Settings):
+    from core.publish.networks import Networks
+
+    return Networks(settings)  # production refuses to start without TOKEN_ENCRYPTION_KEY
+
+
+def _build_publish_queue(services: Services):
+    """The embedded runner (started by `threadr serve` / `threadr worker`, not by every door)."""
+    from core.publish.publisher import run_publication
+    from core.publish.queue import LocalRunner
+
+    return LocalRunner(services.store, services.clock,
+                       lambda pub_id: run_publication(services, pub_id))
 
 
 def _build_billing(settings: Settings):

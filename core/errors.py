@@ -157,3 +157,22 @@ class InvalidWebhook(ThreadrError):
 
 class PostTooLong(InvalidInput):
     code, message = "post_too_long", "A post is longer than X allows (280)."
+
+
+class PremiumRequired(ThreadrError):
+    code, status, message = "premium_required", 403, "This needs Threadr Premium."
+
+
+class DestinationRefused(ThreadrError):
+    """The network refused to connect the account (wrong app password, denied consent…)."""
+
+    code, status, message = "destination_refused", 400, "The network refused the sign-in."
+
+
+class NetworkUnavailable(ThreadrError):
+    code, status, message = "network_unavailable", 502, "The network did not answer."
+
+
+class PublishingNotConfigured(ThreadrError):
+    code, status, message = "publishing_not_configured", 503, (
+        "Publishing to this network is not configured on this server.")

@@ -37,6 +37,8 @@ class Services:
     metrics: Metrics
     billing: Any | None = None  # core.billing.Billing when Stripe is configured
     extractor: BoundedExtractor | None = None  # HTML extraction under a budget (None: inline)
+    networks: Any | None = None  # core.publish.networks.Networks
+    publish_queue: Any | None = None  # core.publish.queue.PublishQueue
     clock: Callable[[], datetime] = field(default=utcnow)
     # Generations in progress in this process, by cache key (single-flight).
     inflight: dict = field(default_factory=dict)  # cache key → the computation in progress

@@ -126,6 +126,18 @@ class Settings:
     discord_token: SecretStr = SecretStr("")
     discord_api_base: str = ""
     discord_gateway_url: str = ""
+    # --- publishing ---
+    token_encryption_key: SecretStr = SecretStr("")  # Fernet key; embedded: generated 0600
+    x_client_id: str = ""
+    x_client_secret: SecretStr = SecretStr("")  # optional (public clients use PKCE only)
+    x_api_base: str = "https://api.x.com"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_token_url: str = "https://api.x.com/2/oauth2/token"
+    bluesky_service: str = "https://bsky.social"
+    publish_max_attempts: int = 5  # tries per post on 5xx/timeouts before failing
+    publish_retry_seconds: float = 2.0  # first backoff; doubles per try
+    publish_max_wait_seconds: float = 900.0  # longest rate-limit wait honoured in one run
+    publish_lease_seconds: float = 60.0  # a worker that stops answering loses its publication
     # --- extension packaging ---
     extension_server_url: str = "http://localhost:8080"
 
@@ -180,19 +192,31 @@ class Settings:
 
     def resolved_jwt_secret(self) -> str:
         """The JWT key. Production requires JWT_SECRET; the embedded default persists one."""
-        if self.jwt_secret:
-            return self.jwt_secret.reveal()
+        return self._secret(self.jwt_secret, "JWT_SECRET", "jwt_secret",
+                            lambda: secrets.token_urlsafe(48))
+
+    def resolved_token_key(self) -> str:
+        """The key encrypting destination tokens at rest (Fernet). Production requires
+        TOKEN_ENCRYPTION_KEY; the embedded default generates one into the data dir (0600)."""
+        from cryptography.fernet import Fernet
+
+        return self._secret(self.token_encryption_key, "TOKEN_ENCRYPTION_KEY",
+                            "token_encryption_key", lambda: Fernet.generate_key().decode())
+
+    def _secret(self, value: SecretStr, env_name: str, file_name: str, generate) -> str:
+        if value:
+            return value.reveal()
         if self.is_production:
-            raise RuntimeError("JWT_SECRET must be set in production (THREADR_ENV=production)")
-        path = self.data_dir / "jwt_secret"
+            raise RuntimeError(f"{env_name} must be set in production (THREADR_ENV=production)")
+        path = self.data_dir / file_name
         if path.exists():
             return path.read_text().strip()
         private_dir(path.parent)
-        value = secrets.token_urlsafe(48)
+        secret = generate()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(value)
-        return value
+            fh.write(secret)
+        return secret
 
     def safety_problems(self) -> list[str]:
         """Settings that must never run in production (one line each; `serve` refuses to

@@ -44,6 +44,9 @@ def _success(route: Route, refs: dict) -> dict:
     status, model = route.ok
     if status == 204:
         return {"description": "Done (no content)"}
+    if status == 303:
+        return {"description": f"{route.summary}; redirects to the account page "
+                               "(`#account?connected=<destination id>`)"}
     schema = refs[(model, "serialization")] if model else {}
     content = {route.media: {"schema": schema}}
     if route.media == "text/plain":

@@ -19,9 +19,9 @@ from web.views.ops import STATIC
 ERROR_STATUSES = {
     400: "Bad request (e.g. `blocked_url`: an address Threadr refuses to fetch)",
     401: "Missing, malformed, expired or revoked bearer token, or wrong credentials",
-    403: "Forbidden",
+    403: "Forbidden (e.g. `premium_required`: scheduling a publication)",
     404: "Not found (also for another person's resource)",
-    409: "Conflict (e.g. `email_taken`)",
+    409: "Conflict (e.g. `email_taken`; a publication no longer scheduled)",
     412: "`version_conflict`: the thread changed since the version in `If-Match` "
          "(`current_version` says which is current)",
     413: "Body too large (text 100 kB, HTML 5 MB by default)",
@@ -29,7 +29,8 @@ ERROR_STATUSES = {
     422: "Invalid input (see `error.code`: `invalid_input`, `post_too_long`, `paywalled`, "
          "`empty_article`, `unsupported_content`, `page_too_complex`)",
     429: "Quota or rate limit reached; see `Retry-After` (and `upgrade_url` for quotas)",
-    502: "The article could not be fetched (`fetch_failed`)",
+    502: "The article could not be fetched (`fetch_failed`), or a network did not answer "
+         "(`network_unavailable`)",
     503: "A dependency is briefly unavailable; see `Retry-After`",
 }
 JSON_BODY = (413, 415, 422)
@@ -123,6 +124,50 @@ def _accounts() -> list[Route]:
     ]
 
 
+def _publishing() -> list[Route]:
+    from web import publish as p  # imports the publishing use cases: only when routes are built
+
+    dests, pubs = "/api/v1/destinations", "/api/v1/publications"
+    callback = {"parameters": [
+        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+        for n in ("code", "state", "error", "error_description")]}
+    listing = {"parameters": [{"name": "limit", "in": "query", "required": False,
+                               "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]}
+    kw = dict(auth="required", tag="publishing")
+    return [
+        Route("POST", f"{dests}/x", p.connect_x, "Connect an X account: where to send the person",
+              ok=(200, p.AuthorizeOut), errors=(401, 503), **kw),
+        Route("GET", f"{dests}/x/callback", p.x_callback, "X sends the person back here",
+              ok=(303, None), tag="publishing", errors=(400, 502, 503), extra=callback),
+        Route("POST", f"{dests}/bluesky", p.connect_bluesky,
+              "Connect a Bluesky account with an app password", ok=(201, p.DestinationOut),
+              body=p.BlueskyIn, errors=(400, 401, *JSON_BODY, 502, 503), **kw),
+        Route("POST", f"{dests}/mastodon", p.connect_mastodon,
+              "Connect a Mastodon account: where to send the person", ok=(200, p.AuthorizeOut),
+              body=p.MastodonIn, errors=(400, 401, *JSON_BODY, 502, 503), **kw),
+        Route("GET", f"{dests}/mastodon/callback", p.mastodon_callback,
+              "Mastodon sends the person back here", ok=(303, None), tag="publishing",
+              errors=(400, 502, 503), extra=callback),
+        Route("GET", dests, p.list_destinations, "Your connected accounts",
+              ok=(200, p.DestinationList), errors=(401, 503), **kw),
+        Route("DELETE", f"{dests}/{{destination_id}}", p.delete_destination,
+              "Remove a connected account (its token is revoked where the network allows)",
+              ok=(204, None), errors=(401, 404, 503), **kw),
+        Route("POST", "/api/v1/threads/{thread_id}/publish", p.publish,
+              "Publish a thread to a connected account, now or at a time (Premium)",
+              ok=(202, p.PublicationOut), body=p.PublishIn,
+              errors=(401, 403, 404, *JSON_BODY, 503), **kw),
+        Route("GET", pubs, p.list_publications, "Your publications, newest first",
+              ok=(200, p.PublicationList), errors=(401, 503), extra=listing, **kw),
+        Route("GET", f"{pubs}/{{publication_id}}", p.get_publication,
+              "A publication and its posts' links", ok=(200, p.PublicationOut),
+              errors=(401, 404, 503), **kw),
+        Route("DELETE", f"{pubs}/{{publication_id}}", p.cancel_publication,
+              "Cancel a scheduled publication", ok=(200, p.PublicationOut),
+              errors=(401, 404, 409, 503), **kw),
+    ]
+
+
 def _ops() -> list[Route]:
     return [
         Route("GET", "/api/v1/config", ops.config, "What the page needs to know",
@@ -141,7 +186,7 @@ def _ops() -> list[Route]:
 def route_table() -> list[Route]:
     from web.billing import billing_routes  # web.billing builds `Route`s: imported late
 
-    return [*_threads(), *_accounts(), *billing_routes(), *_ops()]
+    return [*_threads(), *_accounts(), *billing_routes(), *_publishing(), *_ops()]
 
 
 def _query_names(route: Route) -> frozenset[str]:

@@ -20,6 +20,7 @@ from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.merge import merge_identity
 from core.store.postgres_billing import PostgresBillingTx, affected
+from core.store.publish_sql import PublishSql
 from core.store.rows import (
     THREAD_COLUMNS,
     new_id,
@@ -72,7 +73,7 @@ class _LostRace(Exception):
     """Another transaction created the same identity first."""
 
 
-class PostgresStore:
+class PostgresStore(PublishSql):
     def __init__(self, pool: asyncpg.Pool, acquire_timeout: float) -> None:
         self._pool = pool
         self._acquire_timeout = acquire_timeout
@@ -111,6 +112,22 @@ class PostgresStore:
     async def _change(self, sql: str, *args) -> int:
         async with self._conn() as conn:
             return affected(await conn.execute(sql, *args))
+
+    # dialect of `PublishSql`: "?" placeholders become $1, $2, …
+    async def _p_one(self, sql: str, args: tuple, write: bool = False):
+        return await self._row(_numbered(sql), *args)
+
+    async def _p_all(self, sql: str, args: tuple) -> list:
+        return await self._rows(_numbered(sql), *args)
+
+    async def _p_change(self, sql: str, args: tuple) -> int:
+        return await self._change(_numbered(sql), *args)
+
+    def _p_time(self, value):
+        return value
+
+    def _p_json(self, value):
+        return value
 
     # --- users and identities ---
     async def create_user(self, email: str | None, password_hash: str | None) -> User:
@@ -341,3 +358,9 @@ class PostgresStore:
             await asyncio.wait_for(self._pool.close(), CLOSE_GRACE_SECONDS)
         except TimeoutError:
             self._pool.terminate()
+
+
+def _numbered(sql: str) -> str:
+    parts = sql.split("?")
+    return "".join(part + (f"${i}" if i < len(parts) else "")
+                   for i, part in enumerate(parts, 1))

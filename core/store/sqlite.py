@@ -25,6 +25,7 @@ from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.merge import merge_identity
 from core.store.migrate import default_directory, load_migrations, migrate_sqlite
+from core.store.publish_sql import PublishSql
 from core.store.rows import (
     THREAD_COLUMNS,
     new_id,
@@ -86,7 +87,7 @@ async def connect(path: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> aios
     return conn
 
 
-class SqliteStore:
+class SqliteStore(PublishSql):
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
@@ -163,6 +164,22 @@ class SqliteStore:
     async def _change(self, sql: str, params: Sequence = ()) -> int:
         async with self._tx() as db, db.execute(sql, params) as cur:
             return cur.rowcount
+
+    # dialect of `PublishSql`
+    async def _p_one(self, sql: str, args: tuple, write: bool = False):
+        return await self._one(sql, args, write=write)
+
+    async def _p_all(self, sql: str, args: tuple) -> list:
+        return await self._all(sql, args)
+
+    async def _p_change(self, sql: str, args: tuple) -> int:
+        return await self._change(sql, args)
+
+    def _p_time(self, value):
+        return to_text(value)
+
+    def _p_json(self, value):
+        return to_json(value)
 
     # --- users and identities ---
     async def create_user(self, email: str | None, password_hash: str | None) -> User:

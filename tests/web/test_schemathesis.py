@@ -1,10 +1,11 @@
 """Schemathesis against a real `threadr serve`: ≥ 2,000 generated requests, positive and
 negative, with no 5xx and every answer matching /api/v1/openapi.json.
 
-Fetching is switched off through the real settings (FETCH_ALLOWED_PORTS empty: every URL
-is refused by the real fetcher) so generated URLs never leave the machine; quotas are
+Fetching is switched off through the real settings (FETCH_ALLOWED_PORTS=9, the discard port:
+every http(s) URL is refused by the real address policy) so generated URLs never leave the machine; quotas are
 high so 429 stays rare (it is documented anyway). Billing routes are left out: without
-Stripe keys they answer 503 by design.
+Stripe keys they answer 503 by design. Publishing is configured (X_CLIENT_ID) and every
+network server URL is refused by the same address policy, so no request leaves the machine.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def _register(base_url: str) -> str:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     process, base_url = start_server(
-        tmp_path_factory.mktemp("threadr-fuzz"), FETCH_ALLOWED_PORTS="",
+        tmp_path_factory.mktemp("threadr-fuzz"), FETCH_ALLOWED_PORTS="9",  # discard: no server
         FREE_DAILY_QUOTA="1000000", PREMIUM_DAILY_QUOTA="1000000",
-        BURST_PER_MINUTE="1000000", LOG_LEVEL="WARNING",
+        BURST_PER_MINUTE="1000000", LOG_LEVEL="WARNING", X_CLIENT_ID="fuzz-client",
+        BLUESKY_SERVICE="http://127.0.0.1:9",  # refused by the address policy
     )
     yield base_url, _register(base_url)
     stop_server(process)

@@ -1,0 +1,2 @@
+"""Publishing threads to X, Bluesky and Mastodon (issue 16): network clients, token
+encryption, and the exactly-once publisher."""

@@ -1,0 +1,159 @@
+"""Publishing doors: destinations (connect X / Bluesky / Mastodon, list, remove) and
+publications (publish a thread now or at a time, follow it, cancel it).
+
+The OAuth callbacks are where the network sends the person's browser back: they carry no
+bearer token (the `state` names the account) and redirect to the account page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.usecases import destinations as dest_uc
+from core.usecases import publications as pub_uc
+from web.inputs import current_user, parse_json, query_int
+from web.keys import SERVICES
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class BlueskyIn(BaseModel):
+    model_config = _STRICT
+    handle: str = Field(min_length=1, max_length=253)
+    app_password: str = Field(min_length=1, max_length=200)
+    service: str | None = Field(None, min_length=1, max_length=2048,
+                                description="Your PDS (default: the server's BLUESKY_SERVICE)")
+
+
+class MastodonIn(BaseModel):
+    model_config = _STRICT
+    instance: str = Field(min_length=1, max_length=2048, examples=["https://mastodon.social"])
+
+
+class PublishIn(BaseModel):
+    model_config = _STRICT
+    destination_id: str = Field(min_length=1, max_length=64)
+    at: AwareDatetime | None = Field(None, description="ISO 8601 with a time zone; omitted or "
+                                     "past: now. A later time is a Premium feature.")
+
+
+class AuthorizeOut(BaseModel):
+    authorize_url: str
+
+
+class DestinationOut(BaseModel):
+    id: str
+    platform: str
+    handle: str
+    server: str
+    created_at: str
+
+
+class DestinationList(BaseModel):
+    destinations: list[DestinationOut]
+
+
+class PublishedPostOut(BaseModel):
+    index: int
+    text: str
+    remote_id: str | None
+    url: str | None
+
+
+class PublicationOut(BaseModel):
+    id: str
+    status: str = Field(description="scheduled | publishing | published | failed | cancelled")
+    thread_id: str
+    destination_id: str
+    platform: str
+    run_at: str
+    created_at: str
+    error: str | None
+    posts: list[PublishedPostOut]
+
+
+class PublicationList(BaseModel):
+    publications: list[PublicationOut]
+
+
+async def _user(request: web.Request):
+    return request.app[SERVICES], await current_user(request, required=True)
+
+
+async def connect_x(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    return web.json_response({"authorize_url": await dest_uc.start_x(services, user_id)})
+
+
+async def connect_mastodon(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    body = await parse_json(request, MastodonIn)
+    url = await dest_uc.start_mastodon(services, user_id, body.instance)
+    return web.json_response({"authorize_url": url})
+
+
+async def connect_bluesky(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    body = await parse_json(request, BlueskyIn)
+    dest = await dest_uc.connect_bluesky(services, user_id, body.handle, body.app_password,
+                                         body.service)
+    return web.json_response(dest.public(), status=201)
+
+
+def _callback(finish):
+    async def handler(request: web.Request) -> web.Response:
+        services = request.app[SERVICES]
+        dest = await finish(services, request.query.get("code", ""),
+                            request.query.get("state", ""))
+        page = f"{services.settings.public_url.rstrip('/')}/#account"
+        raise web.HTTPSeeOther(f"{page}?connected={dest.id}")
+    handler.__name__ = f"{finish.__name__}_callback"
+    return handler
+
+
+x_callback = _callback(dest_uc.finish_x)
+mastodon_callback = _callback(dest_uc.finish_mastodon)
+
+
+async def list_destinations(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    found = await dest_uc.list_destinations(services, user_id)
+    return web.json_response({"destinations": [d.public() for d in found]})
+
+
+async def delete_destination(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    await dest_uc.delete_destination(services, user_id, request.match_info["destination_id"])
+    return web.Response(status=204)
+
+
+async def publish(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    body = await parse_json(request, PublishIn)
+    at: datetime | None = body.at
+    pub = await pub_uc.publish_thread(services, user_id, request.match_info["thread_id"],
+                                      body.destination_id, at)
+    return web.json_response(pub.as_dict(), status=202)
+
+
+async def get_publication(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    pub = await pub_uc.get_publication(services, user_id, request.match_info["publication_id"])
+    return web.json_response(pub.as_dict())
+
+
+async def list_publications(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    limit = query_int(request, "limit", 20, 1, 100)
+    found = await pub_uc.list_publications(services, user_id, limit)
+    return web.json_response({"publications": [p.as_dict() for p in found]})
+
+
+async def cancel_publication(request: web.Request) -> web.Response:
+    services, user_id = await _user(request)
+    pub = await pub_uc.cancel_publication(services, user_id,
+                                          request.match_info["publication_id"])
+    return web.json_response(pub.as_dict())
