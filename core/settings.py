@@ -226,6 +226,9 @@ class Settings:
             problems.append("FETCH_ALLOW_LOOPBACK=true is for tests only and is refused with "
                             "THREADR_ENV=production (it lets anyone make the server fetch "
                             "127.0.0.1).")
+        if self.is_production and not self.token_encryption_key:
+            problems.append("TOKEN_ENCRYPTION_KEY must be set with THREADR_ENV=production (it "
+                            "encrypts the tokens of connected accounts).")
         return problems
 
     def public_dict(self) -> dict:
