@@ -66,7 +66,6 @@ async def _mounts_ctx(mounts: Sequence[Mount], app: web.Application) -> AsyncIte
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     from core.bootstrap import build_services
-
     from core.publish.queue import runs_in_serve
 
     async with build_services(app[SETTINGS]) as services:
