@@ -4,7 +4,9 @@ trafilatura (fast mode, no comments) finds the article body well but keeps some 
 (newsletter boxes, related-link lists, captions) and sometimes stops early (a body split
 into chunks by an ad slot). Our scorer's regions are a second, independent opinion:
 - when they cover most of trafilatura's text, paragraphs outside them are dropped;
-- when they hold a lot of prose trafilatura did not return, that prose is put back;
+- when they hold a lot of prose trafilatura did not return, that prose is put back, and so
+  are quotations (embedded posts) between paragraphs both found;
+- teaser cards (extract_cards) are taken out of trafilatura's text in any case;
 - when trafilatura finds nothing but the headline, the regions' own paragraphs are the text.
 Finally the headline comes off the top and edge furniture off both ends (extract_tidy).
 """
@@ -18,12 +20,8 @@ from lxml.html import HtmlElement
 
 from core.articles.extract_html import ends_sentence, word_key, words
 from core.articles.extract_match import OurText
-from core.articles.extract_score import (
-    ContentMap,
-    Paragraph,
-    content_regions,
-    region_paragraphs,
-)
+from core.articles.extract_regions import Paragraph, region_paragraphs
+from core.articles.extract_score import ContentMap, content_regions
 from core.articles.extract_tidy import is_call_to_action, tidy
 from core.articles.metadata import PageMetadata
 
@@ -34,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    """The numbers the combination rests on (bench/bench_extraction.py --folds checks them)."""
+    """The numbers the combination rests on (bench/cv_extraction.py cross-validates them)."""
 
     agreement: float = 0.6  # share of trafilatura's words our regions must hold to vet it
     prose_words: int = 20  # a paragraph of our regions this long, ending a sentence, is prose

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
 from core.articles.extract_cards import teaser_cards
-from core.articles.extract_html import ends_sentence, squash, word_key
+from core.articles.extract_html import word_key
 
 # Substrings of class/id names (lower-cased); plain `in` tests beat one big regex here.
 _BOILERPLATE = (
@@ -48,10 +47,7 @@ _BLOCKS = frozenset(
 ) | _NEVER_CONTENT
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DECAY = (1, 2, 6, 9, 12)  # ancestor level -> divisor (parent gets all, grandparent half…)
-_REGION_SHARE = 0.3
-_CITING_LINKS = 0.8  # a sentence may sit this much inside a link and still be prose
-_IMAGES = frozenset({"img", "picture"})
-_CAPTION_WORDS = 30  # a container scoring this share of the best one is a region too
+_REGION_SHARE = 0.3  # a container scoring this share of the best one is a region too
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,47 +198,3 @@ def content_regions(cmap: ContentMap) -> list[HtmlElement]:
     chosen = {el for el, score in final.items() if score >= _REGION_SHARE * best}
     outer = [el for el in chosen if not any(a in chosen for a in el.iterancestors())]
     return sorted(outer, key=lambda el: cmap.order.get(el, -1))
-
-
-class Paragraph(NamedTuple):
-    """A line of a region's text; `shape` is its container's tag and class ("" when the
-    container has no class: bare `<div>`s say nothing about what belongs together);
-    `quoted` when it sits in a `<blockquote>` (a quotation or an embedded post)."""
-
-    text: str
-    shape: str
-    quoted: bool
-
-
-def _paragraphs(block: Block) -> list[Paragraph]:
-    parent = block.element.getparent()
-    names = "" if parent is None else " ".join((parent.get("class") or "").split())
-    shape = f"{parent.tag}.{names}" if names else ""
-    quoted = block.element.tag == "blockquote" or any(
-        a.tag == "blockquote" for a in block.element.iterancestors()
-    )
-    lines = (squash(line) for line in block.text.split("\n"))
-    return [Paragraph(line, shape, quoted) for line in lines if line]
-
-
-def _link_heavy(block: Block) -> bool:
-    """Mostly link text: a list of links, "Read more: <headline>". A sentence that ends like
-    one and has words of its own around a long link is prose that cites a page."""
-    text = squash(block.text)
-    if block.link_chars <= len(text) / 2:
-        return False
-    return block.link_chars > len(text) * _CITING_LINKS or not ends_sentence(text)
-
-
-def region_paragraphs(cmap: ContentMap, regions: list[HtmlElement]) -> list[Paragraph]:
-    """The regions' paragraphs, boilerplate-named and link-heavy blocks left out."""
-    spans = [(cmap.order.get(r, -1), cmap.subtree_end(r)) for r in regions]
-    paragraphs = []
-    for block in cmap.blocks:
-        inside = [start for start, end in spans if start <= block.index < end]
-        if not inside or block.boilerplate_at > inside[0]:
-            continue
-        if _link_heavy(block):
-            continue
-        paragraphs.extend(_paragraphs(block))
-    return paragraphs

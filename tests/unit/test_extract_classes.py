@@ -7,7 +7,7 @@ import pytest
 
 from core.articles import extract_article
 from core.articles.extract_main import DEFAULT, _combined
-from core.articles.extract_score import Paragraph
+from core.articles.extract_regions import Paragraph
 
 HEADLINE = "Council backs longer library hours"
 P1 = (
