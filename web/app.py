@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from functools import partial
@@ -11,7 +12,7 @@ from aiohttp import web
 
 from core.services import Services
 from core.settings import Settings
-from web.keys import CORS, OPENAPI, PROXIES, SERVICES, SETTINGS
+from web.keys import CORS, LARGE_BODY_SLOT, OPENAPI, PROXIES, SERVICES, SETTINGS
 from web.middlewares import observe, on_response_prepare, translate_errors
 from web.openapi import build_openapi
 from web.routes import route_table, setup_routes
@@ -34,6 +35,7 @@ def create_app(
     app[SETTINGS] = settings
     app[CORS] = CorsPolicy.from_settings(settings)
     app[PROXIES] = ProxyPolicy(settings.trusted_proxies)
+    app[LARGE_BODY_SLOT] = asyncio.Semaphore(1)
     table = route_table()
     setup_routes(app, table)
     for mount in mounts:

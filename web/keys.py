@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from core.services import Services
@@ -13,6 +15,8 @@ SERVICES = web.AppKey("services", Services)
 CORS = web.AppKey("cors", CorsPolicy)
 PROXIES = web.AppKey("proxies", ProxyPolicy)
 OPENAPI = web.AppKey("openapi", dict)
+# Large JSON bodies are parsed one at a time, off the event loop (see `web.inputs`).
+LARGE_BODY_SLOT = web.AppKey("large_body_slot", asyncio.Semaphore)
 
 # Per-request values.
 REQUEST_ID = web.RequestKey("request_id", str)

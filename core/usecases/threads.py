@@ -47,6 +47,7 @@ async def generate_thread(
     *,
     on_meta: OnMeta | None = None,
     on_post: OnPost | None = None,
+    admitted: bool = False,
 ) -> Thread:
     """Turn a URL, an HTML page or pasted text into a thread for `caller`.
 
@@ -56,8 +57,8 @@ async def generate_thread(
     Raises domain errors (QuotaExceeded, RateLimited, BlockedUrl, Paywalled, …).
     """
     validate_request(services.settings, request)
-    for subject in caller.burst_subjects:
-        await services.quotas.check_burst(subject, "generate")
+    if not admitted:  # `admitted`: the door already called `admit` (before reading the body)
+        await admit(services, caller)
     premium = await _is_premium(services, caller)
     _check_post_limit(request.options, premium)
     reservation = await services.quotas.reserve(caller.quota_key, premium)
@@ -82,6 +83,13 @@ async def generate_thread(
         await reservation.commit()
     await _record_usage(services, caller, thread)
     return thread
+
+
+async def admit(services: Services, caller: Caller) -> None:
+    """The burst limits of a generation (`RateLimited`), checked before anything costly, e.g.
+    before the web door reads a 5 MB body."""
+    for subject in caller.burst_subjects:
+        await services.quotas.check_burst(subject, "generate")
 
 
 class _Delivery:

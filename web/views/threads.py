@@ -34,11 +34,12 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     settings = services.settings
     limit = max(settings.max_html_bytes, settings.max_text_bytes) + SMALL_BODY
+    who = await caller(request)
+    await usecase.admit(services, who)  # a refused client's body is never read or parsed
     body = await parse_json(request, ThreadCreate, limit)
     thread_request = _thread_request(body)
-    who = await caller(request)
     if not wants_stream(request):
-        thread = await usecase.generate_thread(services, who, thread_request)
+        thread = await usecase.generate_thread(services, who, thread_request, admitted=True)
         return web.json_response(thread.as_dict())
     return await _stream_thread(request, who, thread_request)
 
@@ -56,7 +57,7 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
         await stream.send("post", {"index": index, "text": text, "weighted_length": length(text)})
 
     work = usecase.generate_thread(services, who, thread_request, on_meta=on_meta,
-                                   on_post=on_post)
+                                   on_post=on_post, admitted=True)
     try:
         thread = await stream.run(work)
     except ClientGone:
