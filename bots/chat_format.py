@@ -35,13 +35,16 @@ def first_post_intent(thread: Thread) -> str:
 
 
 def headline(thread: Thread) -> str:
-    """One plain line above the thread: how many posts, from what, by which generator."""
+    """A plain line above the thread (how many posts, from what, by which generator), and
+    a line for each warning (a split past 25 posts)."""
     count = len(thread.posts)
     line = f"🧵 {count} post{'s' if count != 1 else ''}"
     if thread.source.title:
         line += f" · {thread.source.title}"
     if thread.fallback_reason:
         line += " · written offline (the AI writer is unavailable)"
+    for warning in thread.warnings:
+        line += f"\n⚠️ {warning['message']}"
     return line
 
 

@@ -25,6 +25,7 @@ from core.models import Usage
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("thread", "Make a thread from a link or text"),
+    ("split", "Split your own text into posts, every word kept"),
     ("usage", "How many threads you have left today"),
     ("premium", "Get premium: more threads, longer threads"),
     ("link", "Join this chat to your web account"),
@@ -35,7 +36,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 HELP_TEXT = (
     "Send me a link to an article (or paste or forward its text) and I will turn it into a "
     "ready-to-post X thread.\n\n"
-    "/thread <link or text> - make a thread\n"
+    "/thread <link or text> - make a thread (a summary)\n"
+    "/split <text> - cut your own text into posts, every word kept\n"
     "/usage - threads left today\n"
     "/premium - upgrade for more and longer threads\n"
     "/link - get a code to join this chat to your web account; "

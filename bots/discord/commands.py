@@ -16,10 +16,12 @@ from bots import chat, chat_flow, chat_texts
 from bots.chat_format import discord_copy_all, first_post_intent
 from bots.discord.render import MAX_BUTTON_URL, PREFIX, embeds_of, thread_messages, thread_view
 from core.errors import ThreadrError
-from core.models import ThreadRequest
+from core.models import Mode, ThreadOptions, ThreadRequest
 
 log = logging.getLogger("threadr.discord")
 PLATFORM = "discord"
+MODE_CHOICES = [app_commands.Choice(name="Summarize into a thread", value=Mode.SUMMARIZE.value),
+                app_commands.Choice(name="Split my text into posts", value=Mode.SPLIT.value)]
 NEED_INPUT = "Give me a `url:` (a link to an article) or a `text:` (the article's text)."
 
 
@@ -29,11 +31,14 @@ def register(bot) -> None:
     tree.error(report_error)
 
     @tree.command(name="thread", description="Make an X thread from an article link or text")
-    @app_commands.describe(url="Link to the article", text="Or paste the article's text")
+    @app_commands.describe(url="Link to the article", text="Or paste the article's text",
+                           mode="Summarize into a thread (default), or split your own text")
+    @app_commands.choices(mode=MODE_CHOICES)
     async def thread(interaction: discord.Interaction, url: str | None = None,
-                     text: str | None = None) -> None:
+                     text: str | None = None,
+                     mode: app_commands.Choice[str] | None = None) -> None:
         await interaction.response.defer(thinking=True)
-        request = request_from_options(url, text)
+        request = request_from_options(url, text, mode.value if mode else Mode.SUMMARIZE)
         if request is None:
             await interaction.followup.send(NEED_INPUT)
             return
@@ -64,12 +69,16 @@ def register(bot) -> None:
     bot.add_listener(on_interaction, "on_interaction")
 
 
-def request_from_options(url: str | None, text: str | None) -> ThreadRequest | None:
-    """`/thread url:` (the first link in it, else the value as given) or `/thread text:`."""
+def request_from_options(url: str | None, text: str | None,
+                         mode: str = Mode.SUMMARIZE) -> ThreadRequest | None:
+    """`/thread url:` (the first link in it, else the value as given) or `/thread text:`;
+    `mode:` split only when chosen."""
+    options = ThreadOptions(mode=Mode(mode))
     if url and url.strip():
         links = chat.find_links(url.strip())
-        return ThreadRequest(url=chat.with_scheme(links[0] if links else url.strip()))
-    return chat.request_from_command(text or "")
+        return ThreadRequest(url=chat.with_scheme(links[0] if links else url.strip()),
+                             options=options)
+    return chat.request_from_command(text or "", options)
 
 
 async def send_thread(bot, interaction: discord.Interaction, request: ThreadRequest) -> None:

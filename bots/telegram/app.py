@@ -109,7 +109,7 @@ def build_application(settings: Settings, services: ServicesFactory | None = Non
 def add_handlers(application: Application, handlers: TelegramHandlers, guard: UpdateGuard) -> None:
     application.bot_data["update_guard"] = guard
     application.add_handler(TypeHandler(Update, guard), group=-1)
-    for name in ("start", "help", "thread", "usage", "premium", "link"):
+    for name, _ in COMMANDS:
         application.add_handler(CommandHandler(name, getattr(handlers, name)))
     application.add_handler(CallbackQueryHandler(handlers.button))
     text = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND

@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 from bots import chat, chat_flow, chat_texts
 from bots.chat_format import first_post_intent, telegram_copy_all, telegram_messages
 from core.errors import ThreadrError
-from core.models import ThreadRequest
+from core.models import Mode, ThreadOptions, ThreadRequest
 from core.services import Services
 
 log = logging.getLogger("threadr.telegram")
@@ -42,15 +42,23 @@ class TelegramHandlers:
         await update.effective_message.reply_text(chat_texts.HELP_TEXT)
 
     async def thread(self, update: Update, context: Context) -> None:
-        """/thread <link or text>: make a thread."""
+        """/thread <link or text>: make a thread (summarized)."""
+        await self._command(update, context, "thread", ThreadOptions())
+
+    async def split(self, update: Update, context: Context) -> None:
+        """/split <text>: the person's own text cut into posts, every word kept."""
+        await self._command(update, context, "split", ThreadOptions(mode=Mode.SPLIT))
+
+    async def _command(self, update: Update, context: Context, name: str,
+                       options: ThreadOptions) -> None:
         message = update.effective_message
         argument = chat.parse_command(message.text or "").argument
         replied = message.reply_to_message
         if not argument and replied is not None:  # "/thread" in reply to an article
             argument = replied.text or replied.caption or ""
-        request = chat.request_from_command(argument)
+        request = chat.request_from_command(argument, options)
         if request is None:
-            await update.effective_message.reply_text("Usage: /thread <link or text>")
+            await update.effective_message.reply_text(f"Usage: /{name} <link or text>")
             return
         await self._send_thread(update, context, request)
 

@@ -36,6 +36,15 @@ PASTED = (
     "Managers worry most about training new hires, who learn less when nobody is around."
 )
 
+# Long enough that split mode makes more than 25 posts.
+LONG_NOTES = " ".join(f"Note {i} records what the team measured on day {i} of the trial."
+                      for i in range(1, 181))
+NUMBERING = re.compile(r"\s*\d+/\d+$")
+
+
+def words_of(posts: list[str]) -> list[str]:
+    return " ".join(NUMBERING.sub("", p) for p in posts).split()
+
 
 def bot_settings(base: Settings, **changes) -> Settings:
     defaults = {"free_daily_quota": 50, "burst_per_minute": 1000,

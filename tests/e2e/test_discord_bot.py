@@ -10,7 +10,14 @@ import pytest
 
 from bots.chat_format import embed_size
 from core.text import weighted_length
-from tests.e2e.bots_support import PASTED, Transcript, bot_settings, running_discord
+from tests.e2e.bots_support import (
+    LONG_NOTES,
+    PASTED,
+    Transcript,
+    bot_settings,
+    running_discord,
+    words_of,
+)
 from tests.standins.discord_api import DiscordApi
 
 EPHEMERAL = 64
@@ -133,6 +140,18 @@ async def test_an_error_is_answered_kindly_and_the_bot_keeps_working(api, dc_set
         assert "invalid or has expired" in answer["content"] and answer["flags"] & EPHEMERAL
         asked = await api.slash("usage")
         assert "threads used today" in (await reply(api, asked))["content"]
+
+
+async def test_split_only_when_chosen_keeps_every_word_and_warns(api, dc_settings):
+    async with running_discord(dc_settings, api):
+        summary = await thread_reply(api, await api.slash("thread", text=LONG_NOTES))
+        split = await thread_reply(api, await api.slash("thread", text=LONG_NOTES,
+                                                        mode="split"))
+    assert len([e for m in summary for e in m["embeds"]]) <= 12
+    assert "⚠️" not in summary[0]["content"]
+    posts = [post_of(e) for m in split for e in m["embeds"]]
+    assert len(posts) > 25 and words_of(posts) == LONG_NOTES.split()
+    assert f"⚠️ Your text became {len(posts)} posts" in split[0]["content"]
 
 
 async def test_a_thread_with_no_input_asks_for_one(api, dc_settings):

@@ -15,7 +15,15 @@ from aiohttp import ClientSession, web
 
 from core.settings import SecretStr
 from core.text import weighted_length
-from tests.e2e.bots_support import ARTICLE, PASTED, Transcript, bot_settings, running_telegram
+from tests.e2e.bots_support import (
+    ARTICLE,
+    LONG_NOTES,
+    PASTED,
+    Transcript,
+    bot_settings,
+    running_telegram,
+    words_of,
+)
 from tests.standins.article_server import ArticleServer
 from tests.standins.telegram_api import TelegramApi
 
@@ -152,6 +160,19 @@ async def test_a_file_name_in_pasted_text_is_not_taken_for_the_articles_link(api
     posts = [p for m in thread for p in posts_in(m["text"])]
     assert posts
     assert not any("https://setup.py" in p or "https://config.toml" in p for p in posts)
+
+
+async def test_split_only_when_asked_keeps_every_word_and_warns_past_25_posts(api, tg_settings):
+    async with running_telegram(tg_settings, api):
+        api.send_text(USER, "/thread " + LONG_NOTES)
+        summary = [p for m in await thread_after(api, 0) for p in posts_in(m["text"])]
+        since = len(api.calls)
+        api.send_text(USER, "/split " + LONG_NOTES)
+        thread = await thread_after(api, since)
+    assert len(summary) <= 12
+    posts = [p for m in thread for p in posts_in(m["text"])]
+    assert len(posts) > 25 and words_of(posts) == LONG_NOTES.split()
+    assert f"⚠️ Your text became {len(posts)} posts" in thread[0]["text"]
 
 
 @pytest.mark.parametrize("billing", [True, False])
