@@ -66,6 +66,7 @@ _QUOTE = re.compile(r"^[\"'“‘«„]|[\"'”’»],?\s+(?:[\w.]+\s+){0,3}(?:s
 # Score weights (see `rank`): general news priors, checked by cross-validation over halves
 # of the dev set (bench/bench_quality.py --half even|odd).
 LEAD_DECAY = 3.0  # the position prior is exp(-k / LEAD_DECAY) over candidate order
+LEAD_REF = 3  # with no title, the first sentences stand in for it
 OPENER = 0.05  # a paragraph's first sentence
 W_CENTRAL = 0.25
 W_TITLE = 0.3
@@ -158,7 +159,7 @@ def rank(sentences: list[Sentence], title: str | None) -> list[Ranked]:
     for vec in vectors:
         centroid.update(vec)
     centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-    ref = set(tokenize(title or "")) or (set(bags[0]) if bags else set())
+    ref = set(tokenize(title or "")) or set().union(*bags[:LEAD_REF])
     ranked = []
     for k, (s, bag, vec) in enumerate(zip(sentences, bags, vectors, strict=True)):
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0

@@ -84,3 +84,12 @@ def test_keywords_prefer_title_words_and_skip_bigrams():
     ranked = rank(sentences_of(text), "Solar batteries")
     assert top_keywords(ranked, "Solar batteries", 2) == ["batteries", "solar"]
     assert top_keywords(ranked, "Solar batteries", 0) == []
+
+
+def test_without_a_title_the_first_sentences_stand_in_for_it():
+    text = ("Grid batteries got cheaper this year. Utilities bought many of them. "
+            "Regulators approved storage tariffs in March. The weather was mild and dry. "
+            "The weather stayed mild and dry on Tuesday. Regulators expect storage tariffs to spread.")
+    ranked = rank(sentences_of(text), None)
+    aside, on_topic = ranked[4], ranked[5]  # the aside comes first; only one echoes the news
+    assert on_topic.score > aside.score
