@@ -97,8 +97,8 @@ def summarize(article: Article, options: ThreadOptions) -> list[str]:
     link = Source.from_article(article).link
     upper = max(1, options.max_posts or DEFAULT_MAX_POSTS)
     tags = " ".join(f"#{w[:1].upper()}{w[1:]}" for w in top_keywords(ranked, title, options.hashtags))
-    plan = Plan(title, options, link, language_of(article), candidates, tags)
     target = min(upper, _posts_needed(article.text))
+    plan = Plan(title, options, link, language_of(article), candidates, target, tags)
     kept = choose(ranked, choose_lead(ranked), lambda k: plan.count(k) <= target, plan.too_long)
     kept = plan.fill_short(kept, ranked)
     return plan.fit(kept, upper)

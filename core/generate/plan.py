@@ -33,15 +33,17 @@ class Plan:
     in article order, and the close (the article's own conclusion, else the link)."""
 
     def __init__(self, title: str, options: ThreadOptions, link: str | None,
-                 language: str | None, candidates: list[Sentence], tags: str = "") -> None:
+                 language: str | None, candidates: list[Sentence], target: int,
+                 tags: str = "") -> None:
         self.title, self.options, self.link, self.language = title, options, link, language
         self.tags = tags  # hashtags closing the last sentence post ("#Grid #Solar")
         self.last_index = candidates[-1].index  # the article's last candidate sentence
         self.early = {s.index for s in candidates[:EARLY]}  # its first sentences
         self.punchy = options.tone == Tone.PUNCHY
         self.length = rules_for(options.platform).length
-        width = numbering_width(max(options.max_posts or DEFAULT_MAX_POSTS, 9) + 1, options)
-        self.room = rules_for(options.platform).limit - width - 1
+        # the labels' width for the count planned (+2: the link post, a cut sentence)
+        width = numbering_width(min(options.max_posts or DEFAULT_MAX_POSTS, target) + 2, options)
+        self.room = rules_for(options.platform).limit - width
         first_link = link and options.link == LinkPolicy.FIRST
         self.first_room = self.room - (1 + self.length(link) if first_link else 0)
         self.first_room -= 6 if options.emoji else 0  # "🧵 " and " 👇"

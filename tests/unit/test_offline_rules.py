@@ -169,7 +169,7 @@ def test_a_short_post_takes_the_next_sentence_when_it_fits():
     text = ("The valley council approved new battery packs. Farmers welcomed the cheaper "
             f"night power. {long} The trucks were late.")
     ranked = rank(sentences_of(text), None)
-    plan = Plan("", ThreadOptions(), None, "en", [r.sentence for r in ranked])
+    plan = Plan("", ThreadOptions(), None, "en", [r.sentence for r in ranked], 3)
     kept = [ranked[0], ranked[2]]  # the lead alone would be a short first post
     assert [len(g[0]) for g in plan.groups(kept)][0] < 140
     filled = plan.fill_short(kept, ranked)
