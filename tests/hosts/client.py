@@ -1,0 +1,80 @@
+"""The client host's program (run inside its namespace by the tests): prints JSON.
+
+  batch SPEC_JSON   send the requests of SPEC (a list of {method, url, headers?, json?}),
+                    `concurrency` at a time, from `source` (one of the host's addresses);
+                    prints [{status, seconds, body}] in the order given
+  watch URL FIELD VALUE TIMEOUT SOURCE
+                    GET URL every 0.1 s until the JSON value at FIELD (dotted) equals VALUE;
+                    prints {"seconds": …} or {"seconds": null} after TIMEOUT
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import aiohttp
+
+
+def _session(source: str, timeout: float) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(local_addr=(source, 0), limit=100)
+    return aiohttp.ClientSession(connector=connector,
+                                 timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+async def _one(session, request) -> dict:
+    started = time.perf_counter()
+    try:
+        async with session.request(request["method"], request["url"],
+                                   headers=request.get("headers"),
+                                   json=request.get("json")) as response:
+            body = await response.text()
+            status = response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        status, body = 0, type(exc).__name__
+    return {"status": status, "seconds": round(time.perf_counter() - started, 3),
+            "body": body[:2000]}
+
+
+async def batch(spec: dict) -> list[dict]:
+    gate = asyncio.Semaphore(spec.get("concurrency", 20))
+    async with _session(spec["source"], spec.get("timeout", 30)) as session:
+        async def guarded(request):
+            async with gate:
+                return await _one(session, request)
+        return await asyncio.gather(*(guarded(r) for r in spec["requests"]))
+
+
+def _field(document, dotted: str):
+    for part in dotted.split("."):
+        document = document.get(part) if isinstance(document, dict) else None
+    return document
+
+
+async def watch(url: str, field: str, value: str, timeout: float, source: str) -> dict:
+    started = time.perf_counter()
+    async with _session(source, 2) as session:
+        while time.perf_counter() - started < timeout:  # bounded by `timeout`
+            try:
+                async with session.get(url) as response:
+                    if str(_field(await response.json(content_type=None), field)) == value:
+                        return {"seconds": round(time.perf_counter() - started, 3)}
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                pass
+            await asyncio.sleep(0.1)
+    return {"seconds": None}
+
+
+def main(argv: list[str]) -> None:
+    if argv[0] == "batch":
+        result = asyncio.run(batch(json.loads(argv[1])))
+    else:
+        url, field, value, timeout, source = argv[1:6]
+        result = asyncio.run(watch(url, field, value, float(timeout), source))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

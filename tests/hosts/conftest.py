@@ -1,0 +1,150 @@
+"""A small data centre: a data host (its own PostgreSQL and Redis bound to its addresses),
+two API hosts running `threadr serve`, and a client host, as network namespaces on a bridge.
+
+Needs root and iproute2 (CI runs as root). Without them the tests skip on a developer's
+machine and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.hosts.network import Host, TestNet
+from tests.scale.processes import JWT, REPO, _as_postgres, _pg_bin
+
+PORT = 8080
+CLIENT_ADDRESSES = 4  # one source address per scenario: each starts with a fresh anonymous quota
+
+
+def _require_root_networking() -> None:
+    problem = None
+    if os.geteuid() != 0:
+        problem = "needs root (network namespaces)"
+    elif shutil.which("ip") is None:
+        problem = "needs iproute2 (`ip`)"
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"host tests: {problem}")
+        pytest.skip(f"host tests: {problem}")
+
+
+@dataclass
+class Cluster:
+    net: TestNet
+    dir: Path
+    database_url: str
+    redis_url: str
+    env: dict[str, str]
+    apis: dict[str, Host] = field(default_factory=dict)
+
+    @property
+    def data(self) -> Host:
+        return self.net["data"]
+
+    @property
+    def client(self) -> Host:
+        return self.net["client"]
+
+    def api_url(self, name: str) -> str:
+        return f"http://{self.net[name].address}:{PORT}"
+
+    def client_address(self, index: int) -> str:
+        return self.client.addresses[index]
+
+    def batch(self, requests: list[dict], source: str, concurrency: int = 30,
+              timeout: float = 30) -> list[dict]:
+        spec = json.dumps({"requests": requests, "source": source,
+                           "concurrency": concurrency, "timeout": timeout})
+        done = self.client.run([sys.executable, "-m", "tests.hosts.client", "batch", spec],
+                               timeout=timeout * 3 + 30, capture_output=True, text=True,
+                               cwd=REPO, env=self.env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    def watch(self, url: str, field: str, value: str, timeout: float, source: str) -> float | None:
+        done = self.client.run([sys.executable, "-m", "tests.hosts.client", "watch", url, field,
+                                value, str(timeout), source],
+                               timeout=timeout + 30, capture_output=True, text=True, cwd=REPO,
+                               env=self.env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout)["seconds"]
+
+    def start_api(self, name: str, **extra: str) -> None:
+        host = self.net[name]
+        env = {**self.env, "THREADR_HOST": host.address, "THREADR_PORT": str(PORT),
+               "THREADR_DATA_DIR": str(self.dir / name), **extra}
+        host.start([str(Path(sys.executable).with_name("threadr")), "serve"],
+                   log=self.dir / f"{name}.log", env=env, cwd=REPO)
+        seconds = self.watch(f"{self.api_url(name)}/healthz", "status", "ok", 40,
+                             self.client_address(0))
+        assert seconds is not None, self.log(name)
+
+    def log(self, name: str) -> str:
+        path = self.dir / f"{name}.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+
+def _start_data_host(net: TestNet, workdir: Path) -> tuple[str, str]:
+    data = net["data"]
+    pg_address, redis_address = data.addresses
+    pg_dir = workdir / "pg"
+    pg_dir.mkdir()
+    shutil.chown(pg_dir, "postgres", "postgres")
+    subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(pg_dir / "data"), "-U", "postgres",
+                                 "-A", "trust", "--no-sync", "-E", "UTF8"]),
+                   check=True, capture_output=True, timeout=120)
+    with open(pg_dir / "data" / "pg_hba.conf", "a") as hba:
+        hba.write("host all all 10.201.0.0/24 trust\n")
+    options = (f"-p 5432 -k {pg_dir} -c listen_addresses={pg_address} -c fsync=off "
+               "-c max_connections=200")
+    data.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(pg_dir / "data"), "-o", options,
+                           "-l", str(pg_dir / "log"), "-w", "-t", "60", "start"]),
+             check=True, capture_output=True, timeout=90)
+    data.start(["redis-server", "--bind", redis_address, "--port", "6379", "--save", "",
+                "--appendonly", "no", "--protected-mode", "no"], log=workdir / "redis.log")
+    return (f"postgresql://postgres@{pg_address}:5432/postgres",
+            f"redis://{redis_address}:6379/0")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    _require_root_networking()
+    workdir = Path(tempfile.mkdtemp(prefix="threadr-hosts-"))
+    workdir.chmod(0o755)  # the postgres user reaches its folder through it
+    hosts = {"data": 2, "api1": 1, "api2": 1, "worker": 1, "client": CLIENT_ADDRESSES}
+    with TestNet(hosts) as net:
+        try:
+            database_url, redis_url = _start_data_host(net, workdir)
+            env = {
+                **{k: v for k, v in os.environ.items()
+                   if not k.startswith(("OPENAI_", "STRIPE_", "THREADR_", "REDIS_",
+                                        "DATABASE_"))},
+                "PYTHONPATH": str(REPO), "THREADR_ENV": "test", "JWT_SECRET": JWT,
+                "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3",
+                "FREE_DAILY_QUOTA": "3", "BURST_PER_MINUTE": "1000",
+            }
+            done = net["api1"].run([str(Path(sys.executable).with_name("threadr")), "migrate"],
+                                   env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr[-2000:]
+            cluster = Cluster(net, workdir, database_url, redis_url, env)
+            cluster.start_api("api1")
+            cluster.start_api("api2")
+            yield cluster
+        finally:
+            for name in ("api1", "api2", "worker"):
+                net[name].kill_all(15)
+            net["data"].run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(workdir / "pg" / "data"),
+                                          "-m", "immediate", "stop"]),
+                            capture_output=True, timeout=60)
+    shutil.rmtree(workdir, ignore_errors=True)
