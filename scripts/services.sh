@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start what the tests need when it is not already running: PostgreSQL, Redis, Chromium.
+# Start what the tests need when it is not already running: PostgreSQL, Redis, Chromium,
+# Node.js, HAProxy.
 set -uo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -19,6 +20,10 @@ fi
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian's chromium for the browser tests"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v haproxy >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing HAProxy (the load balancer in front of the API hosts in tests/hosts)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 fi
 if ! command -v node >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Node.js (the web page's length counter is checked against Python with it)"

@@ -3,6 +3,8 @@
   batch SPEC_JSON   send the requests of SPEC (a list of {method, url, headers?, json?}),
                     `concurrency` at a time, from `source` (one of the host's addresses);
                     prints [{status, seconds, body}] in the order given
+  load SPEC_JSON    send SPEC's requests round-robin, `concurrency` at a time, for `seconds`;
+                    prints {"statuses": {status: count}, "failures": [first few non-2xx]}
   watch URL FIELD VALUE TIMEOUT SOURCE
                     GET URL every 0.1 s until the JSON value at FIELD (dotted) equals VALUE;
                     prints {"seconds": …} or {"seconds": null} after TIMEOUT
@@ -47,6 +49,24 @@ async def batch(spec: dict) -> list[dict]:
         return await asyncio.gather(*(guarded(r) for r in spec["requests"]))
 
 
+async def load(spec: dict) -> dict:
+    deadline = time.perf_counter() + spec["seconds"]
+    statuses: dict[str, int] = {}
+    failures: list[dict] = []
+    async with _session(spec["source"], spec.get("timeout", 30)) as session:
+        async def user(offset: int) -> None:
+            index = offset
+            while time.perf_counter() < deadline:  # bounded by `seconds`
+                request = spec["requests"][index % len(spec["requests"])]
+                result = await _one(session, request)
+                statuses[str(result["status"])] = statuses.get(str(result["status"]), 0) + 1
+                if not 200 <= result["status"] < 300 and len(failures) < 10:
+                    failures.append({**result, "url": request["url"]})
+                index += 1
+        await asyncio.gather(*(user(i) for i in range(spec.get("concurrency", 10))))
+    return {"statuses": statuses, "failures": failures}
+
+
 def _field(document, dotted: str):
     for part in dotted.split("."):
         document = document.get(part) if isinstance(document, dict) else None
@@ -68,8 +88,9 @@ async def watch(url: str, field: str, value: str, timeout: float, source: str) -
 
 
 def main(argv: list[str]) -> None:
-    if argv[0] == "batch":
-        result = asyncio.run(batch(json.loads(argv[1])))
+    if argv[0] in ("batch", "load"):
+        command = batch if argv[0] == "batch" else load
+        result = asyncio.run(command(json.loads(argv[1])))
     else:
         url, field, value, timeout, source = argv[1:6]
         result = asyncio.run(watch(url, field, value, float(timeout), source))

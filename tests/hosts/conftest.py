@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,29 @@ from tests.hosts.network import Host, TestNet
 from tests.scale.processes import JWT, REPO, _as_postgres, _pg_bin
 
 PORT = 8080
-CLIENT_ADDRESSES = 4  # one source address per scenario: each starts with a fresh anonymous quota
+CLIENT_ADDRESSES = 5  # one source address per scenario: each starts with a fresh anonymous quota
+HAPROXY = """\
+global
+  maxconn 2000
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response
+  option http-buffer-request
+frontend threadr
+  bind {bind}
+  default_backend apis
+backend apis
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 300ms fall 1 rise 2
+{servers}
+"""
 
 
 def _require_root_networking() -> None:
@@ -45,7 +69,7 @@ class Cluster:
     database_url: str
     redis_url: str
     env: dict[str, str]
-    apis: dict[str, Host] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)  # settings for the next API starts
 
     @property
     def data(self) -> Host:
@@ -82,12 +106,48 @@ class Cluster:
     def start_api(self, name: str, **extra: str) -> None:
         host = self.net[name]
         env = {**self.env, "THREADR_HOST": host.address, "THREADR_PORT": str(PORT),
-               "THREADR_DATA_DIR": str(self.dir / name), **extra}
+               "THREADR_DATA_DIR": str(self.dir / name), **self.extra, **extra}
         host.start([str(Path(sys.executable).with_name("threadr")), "serve"],
                    log=self.dir / f"{name}.log", env=env, cwd=REPO)
         seconds = self.watch(f"{self.api_url(name)}/healthz", "status", "ok", 40,
                              self.client_address(0))
         assert seconds is not None, self.log(name)
+
+    def start_load(self, requests: list[dict], seconds: float, source: str,
+                   concurrency: int = 10) -> subprocess.Popen:
+        spec = json.dumps({"requests": requests, "source": source, "seconds": seconds,
+                           "concurrency": concurrency, "timeout": 30})
+        return subprocess.Popen(self.client.exec_args(
+            [sys.executable, "-m", "tests.hosts.client", "load", spec]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=self.env)
+
+    @staticmethod
+    def finish_load(process: subprocess.Popen, timeout: float) -> dict:
+        out, err = process.communicate(timeout=timeout)
+        assert process.returncode == 0, err[-2000:]
+        return json.loads(out)
+
+    def stop_api(self, name: str) -> float:
+        """SIGTERM the host's `threadr serve` and wait for it to exit; returns the seconds."""
+        host = self.net[name]
+        started = time.monotonic()
+        host.kill_all(signal.SIGTERM)
+        return time.monotonic() - started
+
+    def start_balancer(self) -> str:
+        """HAProxy on the lb host: health-checks /readyz every 0.3 s, retries a request whose
+        connection failed on the other server. Returns its URL."""
+        if shutil.which("haproxy") is None:
+            pytest.fail("haproxy is not installed (scripts/services.sh installs it)")
+        lb = self.net["lb"]
+        servers = "\n".join(f"  server {name} {self.net[name].address}:{PORT} check"
+                             for name in ("api1", "api2"))
+        config = self.dir / "haproxy.cfg"
+        config.write_text(HAPROXY.format(bind=f"{lb.address}:{PORT}", servers=servers))
+        lb.start(["haproxy", "-db", "-f", str(config)], log=self.dir / "haproxy.log")
+        url = f"http://{lb.address}:{PORT}"
+        assert self.watch(f"{url}/readyz", "status", "ready", 20, self.client_address(0))
+        return url
 
     def log(self, name: str) -> str:
         path = self.dir / f"{name}.log"
@@ -121,7 +181,7 @@ def cluster() -> Iterator[Cluster]:
     _require_root_networking()
     workdir = Path(tempfile.mkdtemp(prefix="threadr-hosts-"))
     workdir.chmod(0o755)  # the postgres user reaches its folder through it
-    hosts = {"data": 2, "api1": 1, "api2": 1, "worker": 1, "client": CLIENT_ADDRESSES}
+    hosts = {"data": 2, "api1": 1, "api2": 1, "worker": 1, "lb": 1, "client": CLIENT_ADDRESSES}
     with TestNet(hosts) as net:
         try:
             database_url, redis_url = _start_data_host(net, workdir)
@@ -142,7 +202,7 @@ def cluster() -> Iterator[Cluster]:
             cluster.start_api("api2")
             yield cluster
         finally:
-            for name in ("api1", "api2", "worker"):
+            for name in ("lb", "api1", "api2", "worker"):
                 net[name].kill_all(15)
             net["data"].run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(workdir / "pg" / "data"),
                                           "-m", "immediate", "stop"]),

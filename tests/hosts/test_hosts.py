@@ -92,3 +92,37 @@ def test_an_api_host_cut_from_postgres_answers_503_fast_and_keeps_anonymous_work
     assert back is not None
     (after,) = cluster.batch([me], source)
     assert after["status"] == 200
+
+
+def test_rolling_restart_behind_a_load_balancer_fails_no_request(cluster, record_property):
+    source = cluster.client_address(4)
+    cluster.extra = {"FREE_DAILY_QUOTA": "100000"}  # the load, not the quota, is under test
+    for name in ("api1", "api2"):
+        cluster.stop_api(name)
+        cluster.start_api(name)
+    lb = cluster.start_balancer()
+    headers = _signed_in(cluster, source)
+    cached = _thread_request(lb)  # the same article again and again: cache hits cost no quota
+    (first,) = cluster.batch([cached], source)
+    assert first["status"] == 200, first
+    requests = [cached, {"method": "GET", "url": f"{lb}/api/v1/me", "headers": headers},
+                {"method": "GET", "url": f"{lb}/api/v1/usage", "headers": headers}]
+    load = cluster.start_load(requests, seconds=25, source=source, concurrency=8)
+    try:
+        time.sleep(3)
+        stopped = {}
+        for name in ("api1", "api2"):  # one after the other, as a rollout does
+            stopped[name] = cluster.stop_api(name)
+            cluster.start_api(name)
+            assert cluster.watch(f"{cluster.api_url(name)}/readyz", "status", "ready", 20, source)
+            time.sleep(2)  # the balancer sees it ready (rise 2 × 0.3 s) before the next stops
+    finally:
+        result = cluster.finish_load(load, timeout=90)
+        cluster.extra = {}
+        for name in ("api1", "api2"):
+            cluster.stop_api(name)
+            cluster.start_api(name)
+    record_property("rolling_restart", {"statuses": result["statuses"], "stop_s": stopped})
+    print("rolling restart:", result["statuses"], "stop seconds:", stopped)
+    assert sum(result["statuses"].values()) > 100
+    assert set(result["statuses"]) == {"200"}, result["failures"]
