@@ -61,6 +61,7 @@ class Settings:
     port: int = 8080
     workers: int = 1
     shutdown_grace: float = 20.0
+    drain_seconds: float = 0.0  # on SIGTERM /readyz says 503 this long before closing
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-For is believed
     cors_origins: tuple[str, ...] = ()  # extra allowed origins besides public_url
     extension_ids: tuple[str, ...] = ()  # chrome-extension://<id>, moz-extension://<uuid>

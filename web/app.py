@@ -12,7 +12,7 @@ from aiohttp import web
 
 from core.services import Services
 from core.settings import Settings
-from web.keys import CORS, LARGE_BODY_SLOT, OPENAPI, PROXIES, SERVICES, SETTINGS
+from web.keys import CORS, DRAINING, LARGE_BODY_SLOT, OPENAPI, PROXIES, SERVICES, SETTINGS
 from web.middlewares import observe, on_response_prepare, translate_errors
 from web.openapi import build_openapi
 from web.routes import route_table, setup_routes
@@ -41,6 +41,7 @@ def create_app(
     for mount in mounts:
         app.router.add_post(mount.path, mount.handle)
     app[OPENAPI] = build_openapi(table, settings.public_origin())
+    app[DRAINING] = asyncio.Event()
     app.on_response_prepare.append(on_response_prepare)
     if services is not None:
         app[SERVICES] = services

@@ -17,6 +17,7 @@ PROXIES = web.AppKey("proxies", ProxyPolicy)
 OPENAPI = web.AppKey("openapi", dict)
 # Large JSON bodies are parsed one at a time, off the event loop (see `web.inputs`).
 LARGE_BODY_SLOT = web.AppKey("large_body_slot", asyncio.Semaphore)
+DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answers 503
 
 # Per-request values.
 REQUEST_ID = web.RequestKey("request_id", str)

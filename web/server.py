@@ -17,6 +17,7 @@ from core.datadir import lock
 from core.settings import Settings
 from web.app import Mount, create_app
 from web.guard import GuardedRunner, exit_after
+from web.keys import DRAINING
 
 log = logging.getLogger("threadr.server")
 MountsFactory = Callable[[Settings], Sequence[Mount]]
@@ -44,7 +45,9 @@ async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool =
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        exit_after(settings.shutdown_grace + _HARD_STOP_MARGIN)
+        exit_after(settings.drain_seconds + settings.shutdown_grace + _HARD_STOP_MARGIN)
+        app[DRAINING].set()  # the load balancer takes us out while we still serve
+        await asyncio.sleep(settings.drain_seconds)
     finally:
         await runner.cleanup()
 

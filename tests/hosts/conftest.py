@@ -191,7 +191,7 @@ def cluster() -> Iterator[Cluster]:
                                         "DATABASE_"))},
                 "PYTHONPATH": str(REPO), "THREADR_ENV": "test", "JWT_SECRET": JWT,
                 "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3",
+                "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3", "DRAIN_SECONDS": "1.5",
                 "FREE_DAILY_QUOTA": "3", "BURST_PER_MINUTE": "1000",
             }
             done = net["api1"].run([str(Path(sys.executable).with_name("threadr")), "migrate"],

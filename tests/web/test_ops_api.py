@@ -24,6 +24,16 @@ async def test_readyz_pings_the_database_and_counters(client):
     assert (await response.json())["checks"] == {"database": "ok", "counters": "ok"}
 
 
+async def test_readyz_is_503_while_draining_but_requests_are_still_served(client):
+    from web.keys import DRAINING
+
+    client.app[DRAINING].set()  # what SIGTERM does first
+    response = await client.get("/readyz")
+    assert response.status == 503
+    assert (await response.json())["status"] == "draining"
+    assert (await client.get("/healthz")).status == 200
+
+
 class _DownStore:
     """A store whose database is unreachable (what the real stores raise then)."""
 

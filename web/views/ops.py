@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from core.models import MAX_POST_LENGTH
-from web.keys import OPENAPI, SERVICES
+from web.keys import DRAINING, OPENAPI, SERVICES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("threadr.web")
@@ -49,8 +49,11 @@ async def _check(name: str, ping) -> str:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """503 when the database cannot answer. Counters (Redis) down is reported as
-    "degraded" but ready: quotas then run on the bounded per-process fallback."""
+    """503 while draining after SIGTERM and when the database cannot answer. Counters
+    (Redis) down is reported as "degraded" but ready: quotas then run on the bounded
+    per-process fallback."""
+    if request.app[DRAINING].is_set():
+        return web.json_response({"status": "draining", "checks": {}}, status=503)
     services = request.app[SERVICES]
     checks = {
         "database": await _check("database", services.store.ping),
