@@ -59,7 +59,7 @@ class QuotaPolicy:
 
     def day_key(self, quota_key: str, now: datetime) -> str:
         """One counter per identity and UTC day; premium and free share it (upgrades keep it)."""
-        return f"quota:{self.day(now)}:{quota_key}"
+        return f"quota:{self.day(now)}:{{{quota_key}}}"  # {identity}: one Redis Cluster slot
 
     @staticmethod
     def resets_at(now: datetime) -> datetime:
@@ -76,7 +76,7 @@ class QuotaPolicy:
 
     @staticmethod
     def burst_key(ip: str | None, action: str) -> str:
-        return f"burst:{action}:{ip or 'unknown'}"
+        return f"burst:{action}:{{{ip or 'unknown'}}}"
 
 
 class Reservation:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import secrets
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from core.counters.base import CountersUnavailable
+from core.counters.redis_connect import connect
 
 # KEYS[1] counter; ARGV limit, ttl seconds → {reserved 0|1, count}
 _RESERVE = """
@@ -65,16 +65,14 @@ class RedisCounters:
         max_connections: int = 64,
     ) -> None:
         self._prefix = prefix
-        pool = BlockingConnectionPool.from_url(
+        self._redis = connect(
             url,
-            max_connections=max_connections,
             timeout=socket_timeout,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=connect_timeout,
+            connect_timeout=connect_timeout,
+            max_connections=max_connections,
             retry=Retry(NoBackoff(), 0),
             driver_info=None,  # no CLIENT SETINFO round trips on each new connection
         )
-        self._redis = Redis.from_pool(pool)
         self._reserve = self._redis.register_script(_RESERVE)
         self._release = self._redis.register_script(_RELEASE)
         self._hit = self._redis.register_script(_HIT)

@@ -34,7 +34,7 @@ async def _one(session, request) -> dict:
                                    json=request.get("json")) as response:
             body = await response.text()
             status = response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         status, body = 0, type(exc).__name__
     return {"status": status, "seconds": round(time.perf_counter() - started, 3),
             "body": body[:2000]}
@@ -73,15 +73,15 @@ def _field(document, dotted: str):
     return document
 
 
-async def watch(url: str, field: str, value: str, timeout: float, source: str) -> dict:
+async def watch(url: str, field: str, value: str, seconds: float, source: str) -> dict:
     started = time.perf_counter()
     async with _session(source, 2) as session:
-        while time.perf_counter() - started < timeout:  # bounded by `timeout`
+        while time.perf_counter() - started < seconds:  # bounded by `seconds`
             try:
                 async with session.get(url) as response:
                     if str(_field(await response.json(content_type=None), field)) == value:
                         return {"seconds": round(time.perf_counter() - started, 3)}
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 pass
             await asyncio.sleep(0.1)
     return {"seconds": None}

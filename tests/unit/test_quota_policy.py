@@ -30,7 +30,7 @@ def test_day_key_follows_the_utc_day_not_the_local_one():
     tokyo = timezone(timedelta(hours=9))
     late_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     same_moment_in_tokyo = late_utc.astimezone(tokyo)
-    assert POLICY.day_key("ip:1.2.3.4", same_moment_in_tokyo) == "quota:2026-03-01:ip:1.2.3.4"
+    assert POLICY.day_key("ip:1.2.3.4", same_moment_in_tokyo) == "quota:2026-03-01:{ip:1.2.3.4}"
 
 
 def test_free_and_premium_share_one_counter_so_upgrading_keeps_the_count():
@@ -61,7 +61,7 @@ def test_the_counter_outlives_its_day():
 
 def test_burst_keys_separate_actions_and_ips():
     assert POLICY.burst_key("1.2.3.4", "login") != POLICY.burst_key("1.2.3.4", "generate")
-    assert POLICY.burst_key(None, "login") == "burst:login:unknown"
+    assert POLICY.burst_key(None, "login") == "burst:login:{unknown}"
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
