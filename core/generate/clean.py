@@ -37,7 +37,11 @@ _FURNITURE = re.compile(
 )
 # A caption glued to the sentence after it: a lowercase word (or figure, closing quote)
 # then an opener and a lowercase word. "Plan A is" / "grade A students" are not cuts.
-_GLUE = re.compile(rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{_OPENERS})\s+[a-z])")
+# A capitalised preposition after a lowercase word, then a name and a comma, starts a
+# sentence ("…in a row On Wednesday, the Princess…"; not "…in In Bruges and…").
+_GLUE = re.compile(
+    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{_OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+)
 _NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)
 _TERMINATED = re.compile(r"[.!?…。！？｡।؟][\"'”’»)\]]*$")
 _LABEL = re.compile(r"^[A-Z][\w'’-]*(?: [a-z][\w'’-]*){0,2}: +(?=[A-Z‘'\"“])")

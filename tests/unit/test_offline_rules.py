@@ -71,6 +71,9 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
     closing = sentences_of("He left the club in May. Smith, pictured in 2019, proves he can play")
     assert [s.caption for s in closing] == [False, True]
     assert not sentences_of("A list item without a stop at the end of it all")[0].caption
+    assert unglue("She carried her bag for the second day in a row On Wednesday, she was out.") == [
+        "She carried her bag for the second day in a row", "On Wednesday, she was out."]
+    assert len(unglue("He starred alongside Colin Farrell in In Bruges and in other films.")) == 1
     assert unglue("The plan A is simple and it works well for us.") == [
         "The plan A is simple and it works well for us."]
 
