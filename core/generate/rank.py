@@ -32,7 +32,7 @@ _STOPWORDS = frozenset(
     mit von im auf dem für o os as um uma não em da do il di che è per non""".split()
 )
 _BOILERPLATE_ANYWHERE = re.compile(
-    r"""\b(?:subscribe|subscription|sign[ -]?up|sign[ -]?in|log[ -]?in|click\ here|
+    r"""\b(?:subscribe|subscription|sign[ -]?up|sign[ -]?in|log[ -]?in|click\ (?:here|the\ link)|
     read\ more|newsletter|follow\ us|share\ this|all\ rights\ reserved|cookies?|
     advertisement|sponsored|related\ (?:articles?|stories)|recommended\ for\ you|
     terms\ of\ (?:use|service)|privacy\ policy|download\ (?:the|our)\ app|

@@ -30,6 +30,7 @@ def test_indic_words_keep_their_vowel_signs():
     [
         "Subscribe to our newsletter for more.",
         "Click here to read the full report.",
+        "Just click the link to buy her skirt now, and shop our edit below.",
         "Sign up now and save 50%.",
         "Photo: Getty Images",
         "Image credit: Reuters",
