@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.extension_build import add_extension_parser  # `extension build`
 
     add_extension_parser(sub)
+    from cli.publish import add_publish_parsers  # `worker`, `publish`
+
+    add_publish_parsers(sub)
     return parser
 
 
@@ -175,6 +178,16 @@ async def _migrate(settings) -> int:
         return 1
     print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
           else "database is up to date")
+    from core.publish.queue import runs_in_serve
+
+    if not runs_in_serve(settings):  # the publishing job queue's own tables
+        from core.publish.jobs import ProcrastinateQueue
+
+        queue = ProcrastinateQueue(settings.effective_database_url)
+        try:
+            await queue.ensure_schema()
+        finally:
+            await queue.close()
     return 0
 
 
@@ -218,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
             from cli.extension_build import run_extension_command
 
             return run_extension_command(args, settings)
+        if args.command in ("worker", "publish"):
+            from cli import publish
+
+            return asyncio.run(getattr(publish, f"run_{args.command}")(args, settings))
         if args.command == "doctor":
             from cli.doctor import run_doctor
 

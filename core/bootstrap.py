@@ -121,10 +121,15 @@ def _build_networks(settings: Settings):
 
 
 def _build_publish_queue(services: Services):
-    """The embedded runner (started by `threadr serve` / `threadr worker`, not by every door)."""
+    """PostgreSQL: procrastinate jobs (run by `threadr worker`); the embedded default (SQLite):
+    the local runner, started inside `threadr serve`."""
     from core.publish.publisher import run_publication
-    from core.publish.queue import LocalRunner
+    from core.publish.queue import LocalRunner, runs_in_serve
 
+    if not runs_in_serve(services.settings):
+        from core.publish.jobs import ProcrastinateQueue
+
+        return ProcrastinateQueue(services.settings.effective_database_url)
     return LocalRunner(services.store, services.clock,
                        lambda pub_id: run_publication(services, pub_id))
 

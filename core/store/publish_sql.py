@@ -56,6 +56,10 @@ class PublishSql:
         return _dest(await self._p_one(
             f"SELECT {DEST} FROM destinations WHERE id = ? AND user_id = ?", (dest_id, user_id)))
 
+    async def destination_owner(self, dest_id: str) -> str | None:
+        row = await self._p_one("SELECT user_id FROM destinations WHERE id = ?", (dest_id,))
+        return row["user_id"] if row else None
+
     async def list_destinations(self, user_id: str) -> list[dict]:
         rows = await self._p_all(f"SELECT {DEST} FROM destinations WHERE user_id = ? "
                                  "ORDER BY created_at, id", (user_id,))

@@ -93,13 +93,13 @@ class BlueskyStandIn:
             return self._error(500, "InternalServerError", "Internal Server Error")
         fault = self.faults.take(len(self.order) + 1)
         if fault and not fault.lost:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         uri = f"at://{DID}/app.bsky.feed.post/{rkey}"
         cid = "bafyrei" + hashlib.sha256(f"{uri}{text}".encode()).hexdigest()[:40]
         self.records[rkey] = {"uri": uri, "cid": cid, "value": record}
         self.order.append(rkey)
         if fault:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         return web.json_response({"uri": uri, "cid": cid}, headers={
             "ratelimit-limit": "5000", "ratelimit-remaining": "4999",
             "ratelimit-reset": str(int(time.time()) + 3600)})

@@ -102,7 +102,7 @@ class MastodonStandIn:
             return web.json_response({"error": "Record not found"}, status=404)
         fault = self.faults.take(len(self.statuses) + 1)
         if fault and not fault.lost:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         status = {"id": str(110_000_000_000_000_000 + len(self.statuses)), "content": text,
                   "in_reply_to_id": parent, "visibility": body.get("visibility", "public"),
                   "url": f"{self.base}/@{USERNAME}/{110_000_000_000_000_000 + len(self.statuses)}"}
@@ -110,7 +110,7 @@ class MastodonStandIn:
         if key:
             self.keys[(token, key)] = status
         if fault:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         reset = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
         return web.json_response(status, headers={"X-RateLimit-Limit": "300",
                                                   "X-RateLimit-Remaining": "299",

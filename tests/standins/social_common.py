@@ -6,6 +6,7 @@ post IS stored but the answer is a 500, as when a worker dies between the call a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -20,6 +21,7 @@ class Fault:
     headers: dict = field(default_factory=dict)
     body: dict = field(default_factory=lambda: {"error": "boom"})
     lost: bool = False  # store the post, then answer 500
+    delay: float = 0.0  # seconds before answering (after storing when `lost`)
 
 
 class Faults:
@@ -33,7 +35,9 @@ class Faults:
             self.fired.append((number, fault.status))
         return fault
 
-    def answer(self, fault: Fault) -> web.Response:
+    async def answer(self, fault: Fault) -> web.Response:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
         return web.json_response(fault.body, status=fault.status, headers=fault.headers)
 
 

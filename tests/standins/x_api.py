@@ -90,7 +90,7 @@ class XStandIn:
         body = await request.json()
         fault = self.faults.take(len(self.tweets) + 1)
         if fault and not fault.lost:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if parent and not any(t["id"] == parent for t in self.tweets):
             return web.json_response({"errors": [{"message": "parent not found"}]}, status=400)
@@ -98,7 +98,7 @@ class XStandIn:
                  "in_reply_to": parent}
         self.tweets.append(tweet)
         if fault:
-            return self.faults.answer(fault)
+            return await self.faults.answer(fault)
         return web.json_response({"data": {"id": tweet["id"], "text": tweet["text"]}},
                                  status=201, headers=self._limits())
 
