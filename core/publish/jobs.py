@@ -40,10 +40,14 @@ class ProcrastinateQueue:
         if not self._opened:
             await self.app.open_async()
             self._opened = True
+            await self.ensure_schema()
 
     async def ensure_schema(self) -> None:
-        """Install procrastinate's tables once (``threadr migrate``, worker start)."""
-        await self._open()
+        """Install procrastinate's tables if they are missing (``threadr migrate`` does it;
+        the first use in a process checks again)."""
+        if not self._opened:
+            await self._open()
+            return
         found = await self.app.connector.execute_query_one_async(
             "SELECT to_regclass('procrastinate_jobs') AS t")
         if found["t"] is None:
