@@ -37,6 +37,7 @@ def build_generator(settings: Settings, metrics: Metrics):
 async def build_services(settings: Settings, **overrides) -> AsyncIterator[Services]:
     """Open the store, counters, fetcher and generators for `settings`; close them on exit."""
     from core.accounts import PasswordHasher, TokenService
+    from core.articles.bounded import BoundedExtractor
     from core.articles.fetch import SafeFetcher
     from core.counters.factory import open_counters
     from core.quotas import Quotas
@@ -76,7 +77,8 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             **overrides,
         )
         if services.extractor is None:
-            services.extractor = await _start_extractor(settings)
+            services.extractor = BoundedExtractor(settings.extract_seconds,
+                                                  settings.extract_max_tags)
         if services.networks is None:
             services.networks = _build_networks(settings)
             stack.push_async_callback(services.networks.close)
@@ -101,17 +103,6 @@ def _warm_up() -> None:
         extract_article("<html><body><article><p>Warm up.</p></article></body></html>")
     except EmptyArticle:
         pass
-
-
-async def _start_extractor(settings: Settings):
-    """The budgeted extractor, its fork server started and warm before the first page."""
-    import asyncio
-
-    from core.articles.bounded import BoundedExtractor
-
-    extractor = BoundedExtractor(settings.extract_seconds, settings.extract_max_tags)
-    await asyncio.to_thread(extractor.start)
-    return extractor
 
 
 def _build_networks(settings: Settings):

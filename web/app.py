@@ -73,6 +73,8 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async with build_services(app[SETTINGS]) as services:
         app[SERVICES] = services
+        if services.extractor is not None:  # warm before the first page (others start lazily)
+            await asyncio.to_thread(services.extractor.start)
         if runs_in_serve(app[SETTINGS]):
             services.publish_queue.start()
         yield

@@ -36,7 +36,8 @@ class BoundedExtractor:
 
     def start(self) -> None:
         """Start the (shared, per-process) fork server and let it warm up now, not on the
-        first page. Blocking: ~1 s the first time, nothing after."""
+        first page. Blocking: ~1 s the first time, nothing after. Optional: the first page
+        starts it otherwise (its wait for the fork server is not part of its budget)."""
         global _started
         if _started:
             return
