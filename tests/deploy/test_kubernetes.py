@@ -121,6 +121,6 @@ def test_every_threadr_command_the_manifests_run_exists():
                             timeout=60).stdout
     commands = {c["args"][1] for _, _, c in containers(render("production"))
                 if c.get("args", [""])[0] == "threadr"}
-    assert commands == {"serve", "discord", "migrate"}
+    assert commands == {"serve", "worker", "discord", "migrate"}
     missing = [c for c in commands if c not in listed]
     assert not missing, f"manifests run threadr commands that do not exist: {missing}"
