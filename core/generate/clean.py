@@ -11,6 +11,13 @@
   (a lowercase word, then an opener like The/A/He/It with a lowercase word after it);
   the unterminated piece before the cut is a caption (`is_caption`), as is an
   unterminated sentence at the end of a paragraph with other sentences.
+- Shop widgets written into the text ("Topshop striped skirt Earn your style stripes! Visit
+  site"): the sentence before each "Visit site"/"Buy now"/"Shop now" is the product's
+  name and blurb, so it goes with the marker (`pieces`).
+- Numbered lists glued into the text ("…the mega fight 1. Twizzlers are … 2. Ramen …"):
+  cut before each number that has its neighbour (n-1 or n+1) in the same paragraph, the
+  number dropped, and a heading in capitals opening an item ("1. BALL OF THE CENTURY
+  Benaud was…") dropped too (`pieces`).
 - "Label: caption" sentences ("Sharp dresser: The actress wears…"): a short label without a
   verb of saying before a colon.
 """
@@ -18,6 +25,8 @@
 from __future__ import annotations
 
 import re
+
+from core.generate.sentences import sentences_in
 
 _AGENCY = r"\((?:CNN|Reuters|AP|AFP|UPI|dpa|DPA|Xinhua|EFE|ANSA|Bloomberg)\)"
 _DATELINE = re.compile(
@@ -58,6 +67,33 @@ def clean_paragraph(paragraph: str, first: bool = False) -> str:
     text = _AGENCY_ANYWHERE.sub(" ", text)
     text = _FURNITURE.sub("", text)
     return text.strip()
+
+
+_SHOP = re.compile(r"\s*\b(?:Visit site|Shop now|Buy now|Shop the look)\b[.:…]*\s*")
+_LIST_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})\.\s+(?=[A-Z‘'\"“])")
+_NOT_A_LIST = re.compile(r"\b(?:no|nos|number|page|chapter|step)\.?\s*$", re.I)
+_CAPS_HEADING = re.compile(r"^[‘'\"“]?(?:[A-Z0-9][A-Z0-9'’&.,!?-]*\s+){2,}(?=[A-Z][a-z])")
+
+
+def pieces(paragraph: str) -> list[str]:
+    """The paragraph as runs of sentences: shop widgets dropped (the sentence before each
+    marker with the marker), numbered lists cut into their items (numbers dropped)."""
+    parts = _SHOP.split(paragraph)
+    kept = [" ".join(sentences_in(p)[:-1]) for p in parts[:-1]] + [parts[-1]]
+    return [item for part in kept for item in _list_items(part) if item]
+
+
+def _list_items(text: str) -> list[str]:
+    marks = [m for m in _LIST_NUMBER.finditer(text) if not _NOT_A_LIST.search(text[: m.start()])]
+    numbers = {int(m.group(1)) for m in marks}
+    marks = [m for m in marks if {int(m.group(1)) - 1, int(m.group(1)) + 1} & numbers]
+    if not marks:
+        return [text.strip()]
+    items = [text[: marks[0].start()].strip()]
+    for m, nxt in zip(marks, [*marks[1:], None], strict=True):
+        item = text[m.end() : nxt.start() if nxt else len(text)].strip()
+        items.append(_CAPS_HEADING.sub("", item))
+    return items
 
 
 def unglue(paragraph: str) -> list[str]:

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from core.generate.clean import clean_paragraph, is_caption, quote_balance, unglue
+from core.generate.clean import clean_paragraph, is_caption, pieces, quote_balance, unglue
 from core.generate.sentences import CJK, sentences_in, split_paragraphs
 
 _STOPWORDS = frozenset(
@@ -94,8 +94,10 @@ def sentences_of(text: str) -> list[Sentence]:
     """The article's sentences, datelines and furniture removed, captions marked."""
     out: list[Sentence] = []
     for p, paragraph in enumerate(split_paragraphs(text)):
-        pieces = unglue(clean_paragraph(paragraph, first=not out))
-        found = [s for piece in pieces for s in sentences_in(piece)]
+        first = not out
+        parts = [p for k, part in enumerate(pieces(paragraph))
+                 for p in unglue(clean_paragraph(part, first=first and k == 0))]
+        found = [s for part in parts for s in sentences_in(part)]
         open_quotes = 0
         for i, sentence in enumerate(found):
             caption = is_caption(sentence, alone=len(found) == 1)

@@ -191,3 +191,30 @@ def test_the_first_sentence_leads_even_when_a_later_one_shares_more_title_words(
     ranked = rank(sentences_of(text), "Stromnetze: Kabinett will Ausbau beschleunigen")
     assert ranked[1].score > ranked[0].score  # more title words in the second sentence
     assert choose_lead(ranked) is ranked[0]
+
+
+def test_a_shop_widget_goes_with_the_sentence_it_names():
+    text = ("She shopped at Intermix in New York. Topshop striped zip through skirt Earn your "
+            "style stripes! Visit site Like the rest of the royals, she waits. Nicole Miller "
+            "Bold Stripe Mini Skirt at Zappos Buy now Proving she is thrifty, she wore it again.")
+    kept = [s.text for s in sentences_of(text)]
+    assert kept == ["She shopped at Intermix in New York.", "Like the rest of the royals, she waits.",
+                    "Proving she is thrifty, she wore it again."]
+
+
+def test_a_numbered_list_glued_into_the_text_is_cut_into_items():
+    text = ("Each fighter revealed oddities about himself in the build-up to the mega fight "
+            "1. Twizzlers are one of his go-to snacks. 2. BALL OF THE CENTURY Ramen noodle soup "
+            "is his favourite meal. 3. He does 1000 sit-ups a day.")
+    found = sentences_of(text)
+    assert [s.text for s in found] == [
+        "Each fighter revealed oddities about himself in the build-up to the mega fight",
+        "Twizzlers are one of his go-to snacks.", "Ramen noodle soup is his favourite meal.",
+        "He does 1000 sit-ups a day."]
+    assert found[0].caption and not any(s.caption for s in found[1:])
+
+
+def test_a_lone_number_or_a_ranking_is_not_a_list():
+    for text in ("The team finished the season ranked No. 1. The coach stayed.",
+                 "She won the race in heat 4. Then she rested. Her time was 11.2 seconds."):
+        assert " ".join(s.text for s in sentences_of(text)) == text
