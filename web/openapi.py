@@ -46,7 +46,7 @@ def _success(route: Route, refs: dict) -> dict:
         return {"description": "Done (no content)"}
     if status == 303:
         return {"description": f"{route.summary}; redirects to the account page "
-                               "(`#account?connected=<destination id>`)"}
+                               "(`/?connected=<destination id>#account`)"}
     schema = refs[(model, "serialization")] if model else {}
     content = {route.media: {"schema": schema}}
     if route.media == "text/plain":

@@ -108,8 +108,8 @@ def _callback(finish):
         services = request.app[SERVICES]
         dest = await finish(services, request.query.get("code", ""),
                             request.query.get("state", ""))
-        page = f"{services.settings.public_url.rstrip('/')}/#account"
-        raise web.HTTPSeeOther(f"{page}?connected={dest.id}")
+        page = services.settings.public_url.rstrip("/")
+        raise web.HTTPSeeOther(f"{page}/?connected={dest.id}#account")
     handler.__name__ = f"{finish.__name__}_callback"
     return handler
 

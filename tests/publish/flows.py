@@ -34,7 +34,9 @@ async def _follow_consent(client, session, authorize_url: str) -> str:
         back = URL(consent.headers["Location"])
     done = await client.get(back.path_qs, allow_redirects=False)
     assert done.status == 303, await done.text()
-    return URL(done.headers["Location"]).fragment.split("connected=")[1]
+    landing = URL(done.headers["Location"])
+    assert landing.fragment == "account"
+    return landing.query["connected"]
 
 
 async def connect(client, session, headers, platform: str, networks) -> str:

@@ -4,6 +4,7 @@ import { showAccountPage } from './account-page.js';
 import { api, ApiError, session, streamThread } from './api.js';
 import { resetPhrase, shortTitle } from './draft.js';
 import { asMarkdown, asText, download } from './thread-view.js';
+import { wirePublish } from './publish.js';
 import { Workspace } from './workspace.js';
 
 const $ = (id) => document.getElementById(id);
@@ -88,6 +89,7 @@ function buildRequest() {
     tone: $('tone').value,
     hashtags: Number($('hashtags').value),
     emoji: $('emoji').checked,
+    platform: $('platform').value,
   };
   const max = $('max_posts').value.trim();
   if (max) request.max_posts = Number(max);
@@ -139,6 +141,7 @@ function refreshActions() {
   save.hidden = !(session.token && work.meta?.id);
   save.disabled = over;
   save.title = over ? 'A post is over 280 characters' : '';
+  $('publish-open').hidden = !(session.token && work.meta?.id);
 }
 
 async function postOnX() {
@@ -264,6 +267,7 @@ function wire() {
   $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(e.submitter?.value === 'register' ? 'register' : 'login'); });
   $('history-more').addEventListener('click', () => loadHistory(false));
   $('upgrade').addEventListener('click', upgrade);
+  wirePublish($, () => work.meta?.id, showError);
   window.addEventListener('hashchange', route);
 }
 
