@@ -193,11 +193,15 @@ async def _migrate(settings) -> int:
 
 def _serve(args, settings) -> int:
     from bots.telegram.webhook import webhook_mounts
-    from web.server import serve
+    from web.server import PortInUse, serve
 
     changes = {k: v for k, v in (("host", args.host), ("port", args.port),
                                  ("workers", args.workers)) if v is not None}
-    serve(settings.with_(**changes), webhook_mounts)
+    try:
+        serve(settings.with_(**changes), webhook_mounts)
+    except PortInUse as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import multiprocessing
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -52,6 +54,28 @@ async def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool =
         await runner.cleanup()
 
 
+class PortInUse(OSError):
+    """Another process already listens on the address `threadr serve` was asked to use."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} is in use; pass --port or stop the other server")
+        self.port = port
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind and release the address (as the server will, without SO_REUSEPORT), so a busy
+    port is one clear line before anything starts, not a traceback from deep inside."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(port) from None
+            raise
+
+
 def run(settings: Settings, host: str, port: int, mounts: MountsFactory | None = None) -> None:
     """Serve until SIGINT/SIGTERM, then finish in-flight requests (`shutdown_grace`).
 
@@ -61,6 +85,8 @@ def run(settings: Settings, host: str, port: int, mounts: MountsFactory | None =
     problems = settings.safety_problems()
     if problems:
         raise ValueError(problems[0])
+    if port:
+        check_port_free(host, port)
     held = None if settings.redis_url else lock(settings.data_dir)  # noqa: F841 - kept open
     workers = settings.workers
     if workers > 1 and not settings.redis_url:

@@ -144,12 +144,14 @@ class SafeFetcher:
     async def _vetted_addresses(self, target: Target) -> list[str]:
         if target.ip is not None:
             return [str(target.ip)]
+        unreachable = (f"Could not reach {target.host} (no connection or the name does "
+                       "not resolve).")  # no DNS answer: offline and a wrong name look alike
         try:
             found = await self._resolver.resolve(target.host, target.port)
         except (OSError, UnicodeError):
-            raise FetchFailed(f"Could not find the site {target.host}.") from None
+            raise FetchFailed(unreachable) from None
         if not found:
-            raise FetchFailed(f"Could not find the site {target.host}.")
+            raise FetchFailed(unreachable)
         return [str(check_address(a, target.port, self._policy)) for a in found]
 
     async def _hop(self, target: Target, addresses: list[str]) -> FetchedPage | str:

@@ -230,3 +230,27 @@ def test_screenshots_of_the_editor_and_the_preview(page, width):
     page.set_viewport_size({"width": width, "height": 2400})  # the sticky actions stay below
     page.click("#preview-toggle")
     page.locator("#preview").screenshot(path=str(ARTIFACTS / f"preview_{width}.png"))
+
+
+def test_the_quota_message_gives_one_reset_time_in_local_time_and_no_upgrade_without_billing(
+        chromium, tmp_path):
+    from tests.e2e.conftest import start_server, stop_server
+
+    process, base_url = start_server(tmp_path, FREE_DAILY_QUOTA="1", BURST_PER_MINUTE="1000")
+    context = chromium.new_context(base_url=base_url, timezone_id="Asia/Tokyo")  # UTC+9
+    try:
+        page = context.new_page()
+        page.goto("/")
+        generate(page)
+        page.fill("#source", TEXT + " Once more.")
+        page.click("#generate")
+        error = page.locator("#error")
+        error.wait_for(state="visible")
+        text = error.inner_text()
+        # the day resets at 00:00 UTC: 09:00 in Tokyo, said once
+        assert re.fullmatch(r"You have used today's 1 free threads\. It resets at 09:00 "
+                            r"\(in \d+ (h|min)\)\.", text), text
+        assert error.locator("a").count() == 0 and page.locator("#upgrade").is_hidden()
+    finally:
+        context.close()
+        stop_server(process)
