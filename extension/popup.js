@@ -3,12 +3,34 @@ import { AccountPanel } from './account.js';
 import { ApiError, Client, loadState } from './api.js';
 import { explain } from './messages.js';
 import { apiUrl, PageUnreadable, readPage, targetTabId } from './page.js';
-import { PostList } from './posts.js';
+import { Debounced, loadDraft, saveDraft } from './vendor/draft.js';
+import { ThreadEditor } from './vendor/editor.js';
+import { renderPreview } from './vendor/preview.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const state = { client: null, account: null, busy: false, defaults: {}, last: null };  // account: AccountPanel
-const view = new PostList($('posts'), refreshActions, copy);
+const view = new ThreadEditor($('posts'), {  // the page's editor, vendored by the build
+  onChange: changed,
+  onCopy: copy,
+  fit: async (text, index, total, style) => {
+    try {
+      const result = await state.client.request('POST', '/api/v1/posts/fit', {
+        text, total, numbering: style.numbering, numbering_position: style.position });
+      say(`Split into ${result.posts.length} posts that fit.`);
+      return result.posts;
+    } catch (err) { showError(err); return null; }
+  },
+});
+const keep = new Debounced(() => {
+  if (view.bodies.length && !view.streaming) saveDraft(localStorage, { bodies: view.bodies, style: view.style });
+}, 300);
+
+function changed() {
+  refreshActions();
+  keep.schedule();
+  if (!$('preview').hidden) renderPreview($('preview'), view.texts());
+}
 
 function say(message) { $('status').textContent = message; }
 
@@ -29,6 +51,7 @@ function showError(err) {
 function refreshActions() {
   const texts = view.texts();
   $('actions').hidden = texts.length === 0;
+  $('editor-bar').hidden = texts.length === 0;
   const first = texts[0] || '';
   $('post-x').href = `https://x.com/intent/post?text=${encodeURIComponent(first)}`;
 }
@@ -55,7 +78,8 @@ function showWarnings(warnings) {
 
 function options() {
   const body = { mode: chosenMode(), numbering: $('numbering').value, link: $('link').value,
-    numbering_position: state.defaults.numbering_position || 'suffix' };
+    numbering_position: state.defaults.numbering_position || 'suffix', tone: $('tone').value,
+    hashtags: Number($('hashtags').value), emoji: $('emoji').checked };
   const max = Number($('max_posts').value);
   if (Number.isInteger(max) && max >= 1) body.max_posts = max;
   return body;
@@ -68,8 +92,8 @@ async function makeThread(source) {
   showError(null);
   showWarnings(null);
   state.last = source;
-  view.clear();
-  refreshActions();
+  const before = view.bodies.length ? view.snapshot() : null;  // a failure gives it back
+  let first = true;
   say('Writing your thread…');
   const url = apiUrl(source.url);
   const body = source.text ? { text: source.text, url } : { html: source.html, url };
@@ -77,14 +101,22 @@ async function makeThread(source) {
   try {
     const thread = await state.client.streamThread(body, {
       meta: (s) => say(`Writing a thread from “${s?.title || source.title || source.url}”…`),
-      post: (p) => { view.set(p.index, p.text); refreshActions(); },
+      post: (p) => {
+        if (first) { view.clear(); first = false; }
+        view.stream(p.index, p.text);
+        refreshActions();
+      },
     });
-    view.showAll(thread.posts.map((p) => p.text));
+    view.load(thread.posts.map((p) => p.text), thread.options);
+    showStyle();
+    changed();
     showWarnings(thread.warnings);
     say(`Thread ready: ${thread.posts.length} posts.`);
     await state.account.showUsage();
   } catch (err) {
-    say('');
+    say(before ? 'Your thread is unchanged.' : '');
+    if (before && !first) view.restore(before); else if (!before) view.clear();
+    refreshActions();
     if (err instanceof ApiError && err.status === 401 && state.account.signedIn) {
       await state.account.forget();
     }
@@ -116,6 +148,24 @@ async function takePending() {
   return Date.now() - pending.at < 5 * 60 * 1000 ? pending : null;
 }
 
+function showStyle() {
+  $('edit-numbering').value = view.style.numbering;
+  $('edit-position').value = view.style.position;
+}
+
+function restyle() {
+  view.setStyle($('edit-numbering').value, $('edit-position').value);
+  $('numbering').value = $('edit-numbering').value;
+}
+
+function togglePreview() {
+  const box = $('preview');
+  box.hidden = !box.hidden;
+  $('preview-toggle').setAttribute('aria-expanded', String(!box.hidden));
+  $('preview-toggle').textContent = box.hidden ? 'Preview' : 'Hide preview';
+  if (!box.hidden) renderPreview(box, view.texts());
+}
+
 function applyDefaults(defaults) {
   for (const name of ['numbering', 'link']) $(name).value = defaults[name];
   const mode = document.querySelector(`input[name="mode"][value="${defaults.mode}"]`);
@@ -137,12 +187,23 @@ async function start() {
     if (state.last) makeThread(state.last);
   });
   $('copy-all').addEventListener('click', () => copy(view.texts().join('\n\n'), 'All posts copied.'));
+  $('edit-numbering').addEventListener('change', restyle);
+  $('edit-position').addEventListener('change', restyle);
+  $('preview-toggle').addEventListener('click', togglePreview);
   $('open-options').addEventListener('click', (e) => { e.preventDefault(); chrome.runtime.openOptionsPage(); });
   const usage = state.account.showUsage();
   const pending = await takePending();
   if (pending) {
     $('source').textContent = `From your selection (${pending.text.length} characters)`;
     await makeThread(pending);
+  } else {
+    const draft = loadDraft(localStorage);  // the thread being edited when the popup closed
+    if (draft) {
+      view.restore({ bodies: draft.bodies, style: draft.style });
+      showStyle();
+      refreshActions();
+      say('Your draft was restored.');
+    }
   }
   await usage;
   document.body.dataset.ready = 'true';

@@ -187,12 +187,13 @@ def test_the_popup_threads_the_page_and_copy_all_copies_that_thread(stack, artic
     status, expected = http("POST", f"{stack['api']}/api/v1/threads",
                             {"html": ARTICLE_HTML, "url": page.url})
     assert status == 200
-    assert posts == [p["text"] for p in expected["posts"]]
-    assert len(posts) >= 2 and page.url in posts[-1]
+    assert len(posts) == len(expected["posts"]) >= 2 and page.url in posts[-1]
+    assert not re.search(r"\d+/\d+", posts[0])  # the numbering is rendered, not edited
     assert popup.inner_text("#post-0-count") == f"{expected['posts'][0]['weighted_length']}/280"
     popup.click("#copy-all")
     popup.wait_for_selector("#status:has-text('All posts copied')")
-    assert popup.evaluate("navigator.clipboard.readText()") == "\n\n".join(posts)
+    assert popup.evaluate("navigator.clipboard.readText()") == "\n\n".join(
+        p["text"] for p in expected["posts"])
     assert "threads left today" in popup.inner_text("#usage")
     ARTIFACTS.mkdir(exist_ok=True)
     popup.screenshot(path=str(ARTIFACTS / "extension_popup.png"), full_page=True)
@@ -204,18 +205,69 @@ def test_copy_one_and_an_edited_post_updates_its_counter_and_the_post_on_x_link(
     popup = open_popup(stack, tab_id)
     popup.click("#thread-page")
     posts = wait_for_thread(popup)
-    popup.click("#posts li[data-index='1'] .copy-one")
+    n = len(posts)
+    popup.click("#posts li[data-index='1'] .tool-copy")
     popup.wait_for_selector("#status:has-text('Post 2 copied')")
-    assert popup.evaluate("navigator.clipboard.readText()") == posts[1]
+    copied = popup.evaluate("navigator.clipboard.readText()")
+    assert copied.replace(f" 2/{n}", "", 1) == posts[1]
+    label = len(f" 1/{n}")
     popup.fill("#post-0", "x" * 300)
     counter = popup.locator("#post-0-count")
-    assert counter.inner_text() == "300/280"
+    assert counter.inner_text() == f"{300 + label}/280"
     assert "over" in (counter.get_attribute("class") or "")
     popup.fill("#post-0", "Trees cool cities 🌳 https://example.com/a-very-long-path")
-    assert counter.inner_text() == f"{len('Trees cool cities ') + 2 + 1 + 23}/280"
+    assert counter.inner_text() == f"{len('Trees cool cities ') + 2 + 1 + 23 + label}/280"
     href = popup.get_attribute("#post-x", "href")
     assert href.startswith("https://x.com/intent/post?text=Trees%20cool%20cities%20")
     popup.close()
+
+
+def test_the_popup_has_the_pages_editor_actions_preview_and_a_draft(stack, article):
+    _, tab_id = article
+    popup = open_popup(stack, tab_id)
+    popup.click(".options summary")
+    assert popup.locator("#tone").is_visible() and popup.locator("#hashtags").is_visible()
+    with popup.expect_request("**/api/v1/threads") as sent:
+        popup.select_option("#tone", "casual")
+        popup.check("#emoji")
+        popup.click("#thread-page")
+    assert {k: sent.value.post_data_json[k] for k in ("tone", "emoji", "hashtags")} == {
+        "tone": "casual", "emoji": True, "hashtags": 0}
+    posts = wait_for_thread(popup)
+    n = len(posts)
+    bodies = lambda: [a.input_value() for a in popup.locator("#posts textarea").all()]  # noqa: E731
+    popup.click("#post-0 ~ .post-tools .tool-add")
+    assert len(bodies()) == n + 1
+    popup.click("#post-1 ~ .post-tools .tool-delete")
+    assert bodies() == posts
+    popup.focus("#post-0")
+    popup.keyboard.press("Alt+ArrowDown")
+    assert bodies()[:2] == [posts[1], posts[0]]
+    popup.keyboard.press("Alt+ArrowUp")
+    popup.evaluate("""() => { const a = document.getElementById('post-0');
+        const at = a.value.indexOf('. ') + 1; a.setSelectionRange(at, at); }""")
+    popup.click("#post-0 ~ .post-tools .tool-split")
+    head, tail = bodies()[:2]
+    assert head.endswith(".") and f"{head} {tail}".split() == posts[0].split()
+    popup.click("#post-0 ~ .post-tools .tool-merge")
+    assert bodies() == posts
+    popup.select_option("#edit-numbering", "1.")
+    assert popup.locator("#posts .num").first.inner_text() == "ends with 1."
+    popup.fill("#post-0", ("Shade matters. " * 30).strip())
+    popup.click("#post-0 ~ .post-tools .tool-fit")
+    popup.wait_for_selector("#status:has-text('posts that fit')")
+    assert len(bodies()) > n and popup.locator("#posts li.over").count() == 0
+    popup.click("#preview-toggle")
+    assert popup.locator("#preview .x-post").count() == len(bodies())
+    ARTIFACTS.mkdir(exist_ok=True)
+    popup.screenshot(path=str(ARTIFACTS / "extension_editor.png"), full_page=True)
+    kept = bodies()
+    popup.close()
+    again = open_popup(stack, tab_id)  # closing the popup loses nothing
+    again.wait_for_selector("#status:has-text('draft was restored')")
+    assert [a.input_value() for a in again.locator("#posts textarea").all()] == kept
+    again.evaluate("localStorage.clear()")
+    again.close()
 
 
 def test_a_selection_on_the_page_is_threaded_alone(stack, article):
@@ -423,7 +475,8 @@ def test_the_source_folder_loads_unpacked_as_it_is(playwright, tmp_path):
 
 def test_a_tab_the_extension_cannot_read_gives_a_clear_error(stack):
     popup = open_popup(stack, 2_000_000_000)  # no such tab (as for chrome:// pages)
+    before = [a.input_value() for a in popup.locator("#posts textarea").all()]  # a draft, if any
     popup.click("#thread-page")
     popup.wait_for_selector("#error:has-text('Threadr cannot read this page')")
-    assert popup.locator("#posts li").count() == 0
+    assert [a.input_value() for a in popup.locator("#posts textarea").all()] == before
     popup.close()
