@@ -3,7 +3,7 @@ import { AccountPanel } from './account.js';
 import { ApiError, Client, loadState } from './api.js';
 import { explain } from './messages.js';
 import { apiUrl, PageUnreadable, readPage, targetTabId } from './page.js';
-import { Debounced, loadDraft, saveDraft } from './vendor/draft.js';
+import { loadDraft, saveDraft } from './vendor/draft.js';
 import { ThreadEditor } from './vendor/editor.js';
 import { renderPreview } from './vendor/preview.js';
 
@@ -22,13 +22,11 @@ const view = new ThreadEditor($('posts'), {  // the page's editor, vendored by t
     } catch (err) { showError(err); return null; }
   },
 });
-const keep = new Debounced(() => {
-  if (view.bodies.length && !view.streaming) saveDraft(localStorage, { bodies: view.bodies, style: view.style });
-}, 300);
-
 function changed() {
   refreshActions();
-  keep.schedule();
+  if (view.bodies.length && !view.streaming) {  // at once: the popup may close any moment
+    saveDraft(localStorage, { bodies: view.bodies, style: view.style });
+  }
   if (!$('preview').hidden) renderPreview($('preview'), view.texts());
 }
 
