@@ -36,6 +36,7 @@ OnMeta = Callable[[Source], Awaitable[None]]
 # How long a caller waits for another process computing the same thread before doing it itself.
 _SINGLE_FLIGHT_WAIT = 30.0
 _SINGLE_FLIGHT_POLL = 0.05
+_RETAKE_EVERY = 10  # polls between attempts to take over a lock its holder released
 _USAGE_RECORD_BUDGET = 1.0  # seconds the best-effort usage record may add to an answer
 _EXPENSIVE_SECONDS = 1.0  # a failure that took longer than this counts against the burst limit
 
@@ -234,11 +235,18 @@ async def _generate_across_processes(services, key, article, options, on_post) -
     if token is None:  # another process is generating it: wait for its result (bounded)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + _SINGLE_FLIGHT_WAIT
+        polls = 0
         while loop.time() < deadline:
             await asyncio.sleep(_SINGLE_FLIGHT_POLL)
             if (cached := await _cache_get(services, key)) is not None:
                 return cached
-        token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
+            polls += 1
+            if polls % _RETAKE_EVERY == 0:  # the other process gave up (its caller left)?
+                token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
+                if token is not None:
+                    break
+        else:
+            token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
     try:
         thread = await services.generator.generate(article, options, on_post)
         services.metrics.generations.labels(thread.generator, "ok").inc()

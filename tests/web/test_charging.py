@@ -149,3 +149,32 @@ async def test_expensive_failures_count_double_against_the_burst_limit(
 
 async def test_cheap_failures_count_once(aiohttp_client, web_settings, services):
     assert await _failures_until_limited(aiohttp_client, web_settings, services, 0.0) == 5
+
+
+async def test_a_follower_in_another_process_takes_over_when_the_leader_gives_up(services):
+    """M1 across processes (two `Services` sharing one counters backend, as two API processes
+    share Redis): the leader's client leaves, nobody waits on it in its process, so its work
+    stops and its lock is released; the other process's caller computes the thread itself
+    within a second instead of waiting out the 30 s single-flight wait."""
+    import time
+
+    from core.models import Caller, ThreadRequest
+    from core.usecases.threads import generate_thread
+
+    gated = _Gated()
+    leader_side = dataclasses.replace(services, generator=gated, inflight={})
+    follower_side = dataclasses.replace(services, generator=gated, inflight={})
+    request = ThreadRequest(text=ARTICLE)
+    leader = asyncio.create_task(generate_thread(leader_side, Caller("web", ip="192.0.2.1"),
+                                                 request))
+    await asyncio.wait_for(gated.started.wait(), 10)
+    follower = asyncio.create_task(generate_thread(follower_side, Caller("web", ip="192.0.2.2"),
+                                                   request))
+    await asyncio.sleep(0.2)  # the follower is polling for the leader's result
+    leader.cancel()
+    started = time.monotonic()
+    await asyncio.sleep(0.1)
+    gated.release.set()
+    thread = await asyncio.wait_for(follower, 10)
+    assert thread.posts[0].text == "The one post." and gated.runs == 2
+    assert time.monotonic() - started < 2.0
