@@ -27,6 +27,7 @@ _TONES = list(Tone)
 class Remembered:
     request: ThreadRequest
     posts: tuple[str, ...]  # the texts as sent, for "Copy all"
+    thread_id: str | None = None  # the saved thread, for "Post to …"
 
 
 async def caller_for(services: Services, platform: str, external_id: str | int) -> Caller:
@@ -104,7 +105,7 @@ async def remember(services: Services, platform: str, request: ThreadRequest,
     key = secrets.token_urlsafe(8)
     payload = {
         "url": request.url, "text": request.text, "options": request.options.as_dict(),
-        "posts": [p.text for p in thread.posts],
+        "posts": [p.text for p in thread.posts], "thread_id": thread.id,
     }
     await services.counters.cache_set(_key(platform, key), json.dumps(payload).encode(),
                                       REMEMBER_SECONDS)
@@ -118,7 +119,7 @@ async def recall(services: Services, platform: str, key: str) -> Remembered | No
     data = json.loads(raw)
     request = ThreadRequest(url=data["url"], text=data["text"],
                             options=ThreadOptions.from_dict(data["options"]))
-    return Remembered(request, tuple(data["posts"]))
+    return Remembered(request, tuple(data["posts"]), data.get("thread_id"))
 
 
 def regenerate_request(remembered: Remembered) -> ThreadRequest:

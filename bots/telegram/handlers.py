@@ -15,7 +15,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bots import chat, chat_flow, chat_texts
+from bots import chat, chat_flow, chat_publish, chat_texts
 from bots.chat_format import first_post_intent, telegram_copy_all, telegram_messages
 from core.errors import ThreadrError
 from core.models import Mode, ThreadOptions, ThreadRequest
@@ -98,6 +98,9 @@ class TelegramHandlers:
         """Regenerate (r:key), Shorter (s:key), Copy all (c:key), Premium (p)."""
         query = update.callback_query
         action, _, key = (query.data or "").partition(":")
+        if action == "t":
+            await self._post_to(update, *key.partition(":")[::2])
+            return
         if action == "p":
             await query.answer()
             await self.premium(update, context)
@@ -118,6 +121,14 @@ class TelegramHandlers:
         else:
             await query.answer()
 
+    async def _post_to(self, update: Update, key: str, dest_id: str) -> None:
+        query = update.callback_query
+        await query.answer("Publishing…")
+        text = await chat_publish.post_to(self.services(), PLATFORM, update.effective_user.id,
+                                          key, dest_id)
+        await update.effective_chat.send_message(text or chat_texts.EXPIRED_TEXT,
+                                                 disable_web_page_preview=True)
+
     # --- the thread itself ---
     async def _send_thread(self, update: Update, context: Context, request: ThreadRequest) -> None:
         chat_ = update.effective_chat
@@ -130,7 +141,8 @@ class TelegramHandlers:
                                              chat_id=chat_.id)
         key = await chat_flow.remember(services, PLATFORM, request, thread)
         messages = telegram_messages(thread)
-        markup = keyboard(key, first_post_intent(thread))
+        dests = await chat_publish.destinations_of(services, PLATFORM, update.effective_user.id)
+        markup = keyboard(key, first_post_intent(thread), dests)
         last = len(messages) - 1
         await working.edit_text(messages[0], parse_mode=ParseMode.HTML,
                                 reply_markup=markup if last == 0 else None)
@@ -140,12 +152,14 @@ class TelegramHandlers:
         pending.pop(update.update_id, None)
 
 
-def keyboard(key: str, x_intent: str) -> InlineKeyboardMarkup:
+def keyboard(key: str, x_intent: str, dests=()) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
         [InlineKeyboardButton("🔁 Regenerate", callback_data=f"r:{key}"),
          InlineKeyboardButton("✂️ Shorter", callback_data=f"s:{key}")],
         [InlineKeyboardButton("📋 Copy all", callback_data=f"c:{key}"),
          InlineKeyboardButton("𝕏 Open in X", url=x_intent)],
+        *[[InlineKeyboardButton(chat_publish.button_label(d), callback_data=f"t:{key}:{d.id}")]
+          for d in dests[:3]],
         [InlineKeyboardButton("⭐ Premium", callback_data="p")],
     ])
 
