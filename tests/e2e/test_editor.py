@@ -254,3 +254,29 @@ def test_the_quota_message_gives_one_reset_time_in_local_time_and_no_upgrade_wit
     finally:
         context.close()
         stop_server(process)
+
+
+def test_signed_in_edits_are_saved_to_history_as_a_draft_with_a_word_boundary_title(page):
+    page.goto("/")
+    register(page)
+    generate(page)
+    edit = "An opening line long enough to need cutting in the history list, at a word boundary."
+    page.fill("#post-0", edit)
+    page.wait_for_selector("#status:has-text('Draft saved to your history')")  # debounced PATCH
+    saved = page.evaluate("""async () => {
+        const h = {Authorization: 'Bearer ' + localStorage.getItem('threadr.token')};
+        const list = await (await fetch('/api/v1/threads?limit=1', {headers: h})).json();
+        return list.threads[0]; }""")
+    assert saved["posts"][0]["text"].startswith(edit) and saved["edited_at"]
+    page.reload()
+    item = page.locator("#history-list li").first
+    item.wait_for()
+    assert "Draft (edited)" in item.inner_text()
+    title = item.locator("button").evaluate("b => b.firstChild.textContent")
+    assert title.endswith("…") and len(title) <= 70
+    assert edit.startswith(title[:-1]) and edit[len(title) - 1] == " "  # cut between words
+    page.evaluate("localStorage.removeItem('threadr.draft')")
+    page.reload()
+    page.locator("#history-list li button").first.click()
+    page.wait_for_selector("#post-0")
+    assert bodies(page)[0] == edit  # reopened from history, numbering taken out again

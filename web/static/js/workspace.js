@@ -123,7 +123,7 @@ export class Workspace {
   renderPreview() {
     const email = session.user?.email;
     const name = email ? email.split('@')[0] : 'You';
-    renderPreview(this.$('preview'), this.texts, { name, handle: `@${name.replace(/\W/g, '') || 'you'}` });
+    renderPreview(this.$('preview'), this.texts, { name, handle: `@${name.replace(/\W/g, '').toLowerCase() || 'you'}` });
   }
 
   async fit(text, total, style) {
