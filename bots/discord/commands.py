@@ -12,7 +12,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bots import chat, chat_flow, chat_texts
+from bots import chat, chat_flow, chat_publish, chat_texts
 from bots.chat_format import discord_copy_all, first_post_intent
 from bots.discord.render import MAX_BUTTON_URL, PREFIX, embeds_of, thread_messages, thread_view
 from core.errors import ThreadrError
@@ -87,7 +87,8 @@ async def send_thread(bot, interaction: discord.Interaction, request: ThreadRequ
                                          chat_id=interaction.channel_id)
     key = await chat_flow.remember(services, PLATFORM, request, thread)
     messages = thread_messages(thread)
-    view = thread_view(key, first_post_intent(thread))
+    dests = await chat_publish.destinations_of(services, PLATFORM, interaction.user.id)
+    view = thread_view(key, first_post_intent(thread), dests)
     for i, message in enumerate(messages):
         extra = {"view": view} if i == len(messages) - 1 else {}
         await interaction.followup.send(content=message.content or None,
@@ -123,6 +124,12 @@ async def _press(bot, interaction: discord.Interaction, action: str, key: str) -
     await interaction.response.defer(ephemeral=private, thinking=True)
     if action == "p":
         await send_premium(bot, interaction)
+        return
+    if action == "t":
+        short, _, dest_id = key.partition(":")
+        text = await chat_publish.post_to(bot.services, PLATFORM, interaction.user.id, short,
+                                          dest_id)
+        await interaction.followup.send(text or chat_texts.EXPIRED_TEXT)
         return
     remembered = await chat_flow.recall(bot.services, PLATFORM, key)
     if remembered is None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import discord
 
 from bots.chat_format import DiscordMessage, discord_messages, first_post_intent
+from bots.chat_publish import button_label
 from core.models import Thread
 
 MAX_BUTTON_URL = 512  # Discord refuses longer link-button URLs
 PREFIX = "threadr"
 
 
-def thread_view(key: str, x_intent: str | None) -> discord.ui.View:
-    """Regenerate, Shorter, Copy all, Open in X (when its URL fits a button), Premium."""
+def thread_view(key: str, x_intent: str | None, dests=()) -> discord.ui.View:
+    """Regenerate, Shorter, Copy all, Open in X (when its URL fits a button), "Post to …"
+    per connected account (up to 3), Premium."""
     view = discord.ui.View(timeout=None)
     grey = discord.ButtonStyle.secondary
     view.add_item(discord.ui.Button(label="Regenerate", emoji="🔁", style=grey,
@@ -28,6 +30,9 @@ def thread_view(key: str, x_intent: str | None) -> discord.ui.View:
                                     custom_id=f"{PREFIX}:c:{key}"))
     if x_intent and len(x_intent) <= MAX_BUTTON_URL:
         view.add_item(discord.ui.Button(label="Open in X", url=x_intent))
+    for dest in dests[:3]:
+        view.add_item(discord.ui.Button(label=button_label(dest), style=grey,
+                                        custom_id=f"{PREFIX}:t:{key}:{dest.id}"))
     view.add_item(discord.ui.Button(label="Premium", emoji="⭐", style=discord.ButtonStyle.primary,
                                     custom_id=f"{PREFIX}:p:"))
     view.stop()  # a component builder only: never kept in the view store (see module doc)
