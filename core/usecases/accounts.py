@@ -117,8 +117,8 @@ async def issue_extension_token(
 
 
 async def list_extension_tokens(services: Services, user_id: str) -> list[ApiToken]:
-    """The user's live extension tokens (never their raw values)."""
-    return await services.store.list_api_tokens(user_id)
+    """The user's live extension tokens (never their raw values): revoked ones are history."""
+    return [t for t in await services.store.list_api_tokens(user_id) if t.revoked_at is None]
 
 
 async def revoke_token(services: Services, user_id: str, token_id: str) -> bool:

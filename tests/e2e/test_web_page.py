@@ -146,3 +146,20 @@ def test_a_long_split_keeps_every_word_warns_and_offers_to_summarize(page):
     page.wait_for_selector("#status:has-text('Thread ready')")
     assert page.locator("#posts textarea").count() <= 12
     assert banner.is_hidden()
+
+
+def test_the_account_page_shows_the_plan_and_revokes_an_extension_token(page):
+    page.goto("/")
+    _register(page)
+    page.evaluate("""() => fetch('/api/v1/tokens', {method: 'POST', headers: {
+        Authorization: 'Bearer ' + localStorage.getItem('threadr.token'),
+        'Content-Type': 'application/json'}, body: JSON.stringify({name: 'My laptop'})})""")
+    page.click("#account-link")
+    page.wait_for_selector("#tokens-list li:has-text('My laptop')")
+    assert "Free plan" in page.inner_text("#account-plan")
+    assert page.locator("#generate-form").is_hidden()
+    page.click("button[aria-label='Revoke My laptop']")
+    page.wait_for_selector("#tokens-list li:has-text('My laptop')", state="detached")
+    left = page.evaluate("""async () => (await (await fetch('/api/v1/tokens', {headers: {
+        Authorization: 'Bearer ' + localStorage.getItem('threadr.token')}})).json()).tokens""")
+    assert all(t["name"] != "My laptop" for t in left)  # revoked tokens are not listed
