@@ -227,6 +227,12 @@ def test_screenshots_of_the_editor_and_the_preview(page, width):
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         box = page.locator("#posts li").first.locator(".tool-delete").bounding_box()
         assert box["x"] + box["width"] <= 375
+        # the thread actions stay on screen while the first post is edited (sticky bar)
+        page.set_viewport_size({"width": 375, "height": 700})
+        page.locator("#post-0").scroll_into_view_if_needed()
+        page.evaluate("document.getElementById('post-0').scrollIntoView({block: 'start'})")
+        bar = page.locator("#copy-all").bounding_box()
+        assert 0 <= bar["y"] and bar["y"] + bar["height"] <= 700
     page.set_viewport_size({"width": width, "height": 2400})  # the sticky actions stay below
     page.click("#preview-toggle")
     page.locator("#preview").screenshot(path=str(ARTIFACTS / f"preview_{width}.png"))
