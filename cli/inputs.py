@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import sys
 
-from charset_normalizer import from_bytes
 
 from core.articles.charset import decode_body
 
@@ -86,4 +85,6 @@ def _decodable(sample: bytes) -> bool:
     except UnicodeDecodeError as exc:
         if exc.start >= len(sample) - 3:  # a character cut by the sample's end
             return True
+    from charset_normalizer import from_bytes
+
     return from_bytes(sample).best() is not None

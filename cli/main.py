@@ -130,7 +130,7 @@ def _within_limits(request, settings) -> None:
 
 
 async def _thread(args, settings) -> int:
-    from core.bootstrap import build_services
+    from core.bootstrap import build_preview
     from core.usecases.threads import preview_thread
 
     request = _request(args, None if args.no_limit else settings)
@@ -138,7 +138,8 @@ async def _thread(args, settings) -> int:
         _within_limits(request, settings)
     if request.text is not None and not request.text.strip():
         raise CliError("the input is empty")
-    async with build_services(settings) as services:
+    fetch = request.text is None and request.html is None
+    async with build_preview(settings, fetch=fetch) as services:
         thread = await preview_thread(services, request)
     _print_thread(thread, args.json)
     return 0

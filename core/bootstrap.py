@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from core.metrics import Metrics
 from core.services import Services
 from core.settings import Settings
+
+if TYPE_CHECKING:  # prometheus_client is imported by the servers, not by `threadr thread`
+    from core.metrics import Metrics
 
 log = logging.getLogger("threadr.bootstrap")
 
@@ -42,6 +46,8 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
     from core.counters.factory import open_counters
     from core.quotas import Quotas
     from core.store.factory import open_store
+
+    from core.metrics import Metrics
 
     metrics = overrides.pop("metrics", None) or Metrics()
     _warm_up()
@@ -89,6 +95,37 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             services.billing = _build_billing(settings)
             stack.push_async_callback(services.billing.close)
         yield services
+
+
+@dataclass
+class Preview:
+    """What `preview_thread` uses: the generator, and the fetcher when there is a URL."""
+
+    generator: Any
+    fetcher: Any = None
+
+
+@asynccontextmanager
+async def build_preview(settings: Settings, *, fetch: bool) -> AsyncIterator[Preview]:
+    """The CLI's `thread` command: a generator, plus the SSRF-safe fetcher only when a URL is
+    fetched. No store, counters, fork server or SDK: nothing the command does not use is
+    imported (start-up ≤ 0.5 s; tests/cli/test_cli_startup.py checks the imports)."""
+    async with AsyncExitStack() as stack:
+        metrics = None
+        if settings.generator == "llm":
+            from core.metrics import Metrics
+
+            metrics = Metrics()
+        generator, _ = build_generator(settings, metrics)
+        if hasattr(generator, "close"):
+            stack.push_async_callback(generator.close)
+        fetcher = None
+        if fetch:
+            from core.articles.fetch import SafeFetcher
+
+            fetcher = SafeFetcher(settings)
+            stack.push_async_callback(fetcher.close)
+        yield Preview(generator=generator, fetcher=fetcher)
 
 
 def _warm_up() -> None:

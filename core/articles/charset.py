@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
 
 _META_SCAN_BYTES = 4096
 _DETECT_BYTES = 65_536
@@ -54,6 +53,8 @@ def detect_charset(body: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # only when the bytes name no charset
+
     matches = list(from_bytes(body[:_DETECT_BYTES]))
     if not matches:
         return "cp1252"

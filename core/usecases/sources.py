@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from core.articles import extract_article
-from core.articles.bounded import BoundedExtractor
 from core.errors import EmptyArticle, InvalidInput, PayloadTooLarge, Paywalled
 from core.models import Article, ThreadRequest
 from core.settings import Settings
+
+if TYPE_CHECKING:  # the extractor is imported when a page is read, not with this module
+    from core.articles.bounded import BoundedExtractor
 
 # Below this many tags a page is extracted in a worker thread (a few ms, no child process);
 # above it, in a child process under the extraction budget (`BoundedExtractor`).
@@ -59,6 +61,8 @@ async def load_article(fetcher, request: ThreadRequest,
 
 
 async def _extract(html: str, url: str | None, extractor: BoundedExtractor | None) -> Article:
+    from core.articles.extract import extract_article
+
     if extractor is None:  # no budget (the CLI, the person's own machine)
         return await asyncio.to_thread(extract_article, html, url)
     extractor.check_size(html)
