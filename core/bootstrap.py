@@ -56,6 +56,10 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
         if store is None:
             store = await open_store(settings)
             stack.push_async_callback(store.close)
+        usage = overrides.pop("usage", None)
+        if usage is None:  # closed before the store: its last batch is written on close
+            usage = _build_usage_log(settings, store)
+            stack.push_async_callback(usage.close)
         counters = overrides.pop("counters", None)
         if counters is None:
             counters = await open_counters(settings, metrics)
@@ -78,7 +82,8 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             passwords=PasswordHasher(),
             tokens=TokenService(settings.resolved_jwt_secret(), settings.jwt_audience,
                                 settings.jwt_ttl_minutes),
-            quotas=Quotas(counters, settings, metrics, charged_since=store.count_usage),
+            quotas=Quotas(counters, settings, metrics, charged_since=usage.count_since),
+            usage=usage,
             metrics=metrics,
             **overrides,
         )
@@ -140,6 +145,18 @@ def _warm_up() -> None:
         extract_article("<html><body><article><p>Warm up.</p></article></body></html>")
     except EmptyArticle:
         pass
+
+
+def _build_usage_log(settings: Settings, store):
+    """Usage records batched off the request path (USAGE_FLUSH_SECONDS), or written per
+    request when it is 0."""
+    from core.usage import BufferedUsageLog, DirectUsageLog
+
+    if settings.usage_flush_seconds <= 0:
+        return DirectUsageLog(store)
+    usage = BufferedUsageLog(store, settings.usage_flush_seconds)
+    usage.start()
+    return usage
 
 
 def _build_networks(settings: Settings):

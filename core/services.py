@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from core.quotas import Quotas
     from core.settings import Settings
     from core.store.base import Store
+    from core.usage import UsageLog
 
 
 def utcnow() -> datetime:
@@ -35,6 +36,7 @@ class Services:
     tokens: TokenService
     quotas: Quotas
     metrics: Metrics
+    usage: UsageLog | None = None  # usage records (batched off the request path)
     billing: Any | None = None  # core.billing.Billing when Stripe is configured
     extractor: BoundedExtractor | None = None  # HTML extraction under a budget (None: inline)
     networks: Any | None = None  # core.publish.networks.Networks

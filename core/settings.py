@@ -92,6 +92,7 @@ class Settings:
     burst_per_minute: int = 10
     fallback_daily_quota: int = 5  # per process, when Redis is unreachable
     cache_ttl_seconds: int = 86_400
+    usage_flush_seconds: float = 1.0  # usage records batched this long (0: written per request)
     # --- fetcher ---
     fetch_allowed_ports: tuple[int, ...] = (80, 443)
     fetch_connect_timeout: float = 5.0

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.models import ApiToken, Post, Thread, User
+
+if TYPE_CHECKING:
+    from core.usage import UsageRecord
 
 
 class BillingTx(Protocol):
@@ -123,6 +126,9 @@ class Store(Protocol):
         self, quota_key: str, user_id: str | None, platform: str, generator: str,
         prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
     ) -> None: ...
+
+    async def record_usages(self, records: Sequence[UsageRecord]) -> None:
+        """Many records in one transaction (all or none): the buffered usage log's batches."""
 
     async def count_usage(self, quota_key: str, since: datetime) -> int:
         """Units charged to `quota_key` since `since` (fresh threads; cache hits are free).

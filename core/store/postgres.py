@@ -32,6 +32,7 @@ from core.store.rows import (
     user_from_row,
     utcnow,
 )
+from core.usage import UsageRecord
 
 RETRY_AFTER_SECONDS = 5
 CLOSE_GRACE_SECONDS = 10.0
@@ -319,12 +320,19 @@ class PostgresStore(PublishSql):
         self, quota_key: str, user_id: str | None, platform: str, generator: str,
         prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
     ) -> None:
-        await self._change(
-            "INSERT INTO usage_records (quota_key, user_id, platform, generator, prompt_tokens, "
-            "completion_tokens, cached, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            quota_key, user_id, platform, generator, prompt_tokens, completion_tokens,
-            cached, at,
-        )
+        await self.record_usages([UsageRecord(quota_key, user_id, platform, generator,
+                                              prompt_tokens, completion_tokens, cached, at)])
+
+    async def record_usages(self, records: Sequence[UsageRecord]) -> None:
+        """One transaction for the batch (core.usage.BufferedUsageLog)."""
+        async with self._conn() as conn, conn.transaction():
+            await conn.executemany(
+                "INSERT INTO usage_records (quota_key, user_id, platform, generator, "
+                "prompt_tokens, completion_tokens, cached, at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                [(r.quota_key, r.user_id, r.platform, r.generator, r.prompt_tokens,
+                  r.completion_tokens, r.cached, r.at) for r in records],
+            )
 
     async def count_usage(self, quota_key: str, since: datetime) -> int:
         return await self._value(

@@ -39,6 +39,7 @@ from core.store.rows import (
     utcnow,
 )
 from core.store.sqlite_billing import SqliteBillingTx
+from core.usage import UsageRecord
 
 BUSY_TIMEOUT_SECONDS = 5.0
 _OUTAGES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_FULL",
@@ -379,12 +380,18 @@ class SqliteStore(PublishSql):
         self, quota_key: str, user_id: str | None, platform: str, generator: str,
         prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
     ) -> None:
-        await self._change(
-            "INSERT INTO usage_records (quota_key, user_id, platform, generator, prompt_tokens, "
-            "completion_tokens, cached, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (quota_key, user_id, platform, generator, prompt_tokens, completion_tokens,
-             int(cached), to_text(at)),
-        )
+        await self.record_usages([UsageRecord(quota_key, user_id, platform, generator,
+                                              prompt_tokens, completion_tokens, cached, at)])
+
+    async def record_usages(self, records: Sequence[UsageRecord]) -> None:
+        """One transaction for the batch (core.usage.BufferedUsageLog)."""
+        async with self._tx() as db:
+            await db.executemany(
+                "INSERT INTO usage_records (quota_key, user_id, platform, generator, "
+                "prompt_tokens, completion_tokens, cached, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.quota_key, r.user_id, r.platform, r.generator, r.prompt_tokens,
+                  r.completion_tokens, int(r.cached), to_text(r.at)) for r in records],
+            )
 
     async def count_usage(self, quota_key: str, since: datetime) -> int:
         row = await self._one(

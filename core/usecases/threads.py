@@ -27,6 +27,7 @@ from core.models import (
 )
 from core.services import Services
 from core.text.platforms import rules_for
+from core.usage import UsageRecord
 from core.usecases.sources import load_article, validate_request
 
 log = logging.getLogger("threadr.threads")
@@ -275,16 +276,18 @@ async def _cache_get(services: Services, key: str) -> Thread | None:
 
 
 async def _record_usage(services: Services, caller: Caller, thread: Thread | None) -> None:
-    """The usage record (also what quotas are rebuilt from); `None`: a charged hang-up."""
+    """The usage record (also what quotas are rebuilt from); `None`: a charged hang-up.
+    Handed to the usage log (batched off the request path by default, core.usage)."""
     usage = thread.usage if thread else None
+    record = UsageRecord(
+        caller.quota_key, caller.user_id, caller.platform,
+        thread.generator if thread else services.generator.name,
+        usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
+        thread.cached if thread else False, services.clock(),
+    )
     try:  # bounded: a hung database must not hold a thread that is already made
         async with asyncio.timeout(_USAGE_RECORD_BUDGET):
-            await services.store.record_usage(
-                caller.quota_key, caller.user_id, caller.platform,
-                thread.generator if thread else services.generator.name,
-                usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
-                thread.cached if thread else False, services.clock(),
-            )
+            await services.usage.add(record)
     except Exception:  # accounting must never cost the person their thread
         log.warning("could not record usage", exc_info=True)
 
