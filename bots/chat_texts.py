@@ -118,8 +118,8 @@ def already_premium_text(until: datetime) -> str:
 
 def link_code_text(code: str, public_url: str) -> str:
     return (f"Your link code: {code}\n"
-            f"Enter it on your Threadr account page ({public_url.rstrip('/')}) within 10 "
-            f"minutes, or send /link {code} to the other Threadr bot. Your quota and premium "
+            f"Enter it on your Threadr account page ({public_url.rstrip('/')}/#account) within "
+            f"10 minutes, or send /link {code} to the other Threadr bot. Your quota and premium "
             "will then be shared.")
 
 

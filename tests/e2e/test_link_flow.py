@@ -42,7 +42,9 @@ async def test_a_telegram_code_entered_on_the_web_shares_the_web_accounts_plan_a
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             api.send_text(USER, "/link")
-            code = re.search(r"Your link code: (\w+)", await answer_after(api, 0)).group(1)
+            answer = await answer_after(api, 0)
+            assert f"{base}/#account" in answer  # where to enter it
+            code = re.search(r"Your link code: (\w+)", answer).group(1)
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
                                                    args=CHROMIUM_ARGS)

@@ -210,7 +210,7 @@ def test_every_error_has_a_kind_specific_message(error, words):
 
 def test_link_code_text_names_the_code_and_where_to_enter_it():
     text = chat_texts.link_code_text("ABCD2345", "https://threadr.example/")
-    assert "ABCD2345" in text and "https://threadr.example)" in text and "/link ABCD2345" in text
+    assert "ABCD2345" in text and "https://threadr.example/#account)" in text and "/link ABCD2345" in text
 
 
 def test_help_lists_every_command():
