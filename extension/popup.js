@@ -2,6 +2,7 @@
 import { AccountPanel } from './account.js';
 import { ApiError, Client, loadState } from './api.js';
 import { explain } from './messages.js';
+import { PublishPanel } from './publish.js';
 import { apiUrl, PageUnreadable, readPage, targetTabId } from './page.js';
 import { loadDraft, saveDraft } from './vendor/draft.js';
 import { ThreadEditor } from './vendor/editor.js';
@@ -110,6 +111,7 @@ async function makeThread(source) {
     changed();
     showWarnings(thread.warnings);
     say(`Thread ready: ${thread.posts.length} posts.`);
+    await state.publish.show(thread.id).catch(() => {});
     await state.account.showUsage();
   } catch (err) {
     say(before ? 'Your thread is unchanged.' : '');
@@ -179,6 +181,8 @@ async function start() {
   state.defaults = s.defaults;
   applyDefaults(s.defaults);
   state.account.bind();
+  state.publish = new PublishPanel($, state.client, { say, showError });
+  state.publish.bind(() => view.texts());
   $('thread-page').addEventListener('click', threadFromPage);
   $('summarize-instead').addEventListener('click', () => {
     document.querySelector('input[name="mode"][value="summarize"]').checked = true;
