@@ -43,9 +43,10 @@ from bench.load_support import (  # noqa: E402
 
 
 async def _token(session, base: str) -> dict:
-    async with session.post(f"{base}/api/v1/auth/register",
-                            json={"email": "bench@example.com", "password": "correct horse 1"}
-                            ) as response:
+    account = {"email": "bench@example.com", "password": "correct horse 1"}
+    async with session.post(f"{base}/api/v1/auth/register", json=account):
+        pass  # the same answer for any address: then sign in
+    async with session.post(f"{base}/api/v1/auth/login", json=account) as response:
         return {"Authorization": f"Bearer {(await response.json())['token']}"}
 
 

@@ -119,13 +119,20 @@ class TokenService:
         return cls(settings.resolved_jwt_secret(), settings.jwt_audience,
                    settings.jwt_ttl_minutes)
 
-    def issue(self, user_id: str) -> str:
+    def issue(self, user_id: str, session_id: str | None = None) -> str:
+        """An access token; `session_id` (`sid`) ties it to a session revocable server-side."""
         now = int(self._clock())
         claims = {"sub": user_id, "aud": self._audience, "iat": now, "exp": now + self._ttl}
+        if session_id:
+            claims["sid"] = session_id
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> str:
         """The user id in a valid token; `Unauthorized` for anything else."""
+        return self.claims(token)["sub"]
+
+    def claims(self, token: str) -> dict:
+        """The claims of a valid token (`sub` a non-empty string); `Unauthorized` otherwise."""
         if not isinstance(token, str) or not token or len(token) > 4096:
             raise Unauthorized("Your session is not valid. Please sign in again.")
         try:
@@ -140,7 +147,13 @@ class TokenService:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise Unauthorized("Your session is not valid. Please sign in again.")
-        return sub
+        return claims
+
+
+def new_mail_token() -> tuple[str, str]:
+    """A single-use token for a mailed link (verification, reset) and its stored sha256."""
+    raw = secrets.token_urlsafe(32)
+    return raw, hash_api_token(raw)
 
 
 def hash_api_token(raw: str) -> str:

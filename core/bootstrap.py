@@ -90,6 +90,14 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
         if services.extractor is None:
             services.extractor = BoundedExtractor(settings.extract_seconds,
                                                   settings.extract_max_tags)
+        if services.records is None:
+            from core.store.account_records import AccountRecords
+            from core.store.sql import sql_db_for
+
+            services.records = AccountRecords(sql_db_for(store))
+        if services.mail is None:
+            services.mail = build_mail_sender(settings)
+            stack.push_async_callback(services.mail.close)
         if services.networks is None:
             services.networks = _build_networks(settings)
             stack.push_async_callback(services.networks.close)
@@ -131,6 +139,21 @@ async def build_preview(settings: Settings, *, fetch: bool) -> AsyncIterator[Pre
             fetcher = SafeFetcher(settings)
             stack.push_async_callback(fetcher.close)
         yield Preview(generator=generator, fetcher=fetcher)
+
+
+def build_mail_sender(settings: Settings):
+    """SMTP when `SMTP_URL` is set, else `.eml` files in `<data dir>/outbox/`."""
+    from core.mail.sender import MailSender
+
+    if settings.smtp_url:
+        from core.mail.smtp import SmtpMailer
+
+        mailer = SmtpMailer(settings.smtp_url.reveal(), settings.mail_from)
+    else:
+        from core.mail.outbox import OutboxMailer
+
+        mailer = OutboxMailer(settings.data_dir / "outbox", settings.mail_from)
+    return MailSender(mailer, settings.mail_attempts, settings.mail_backoff_seconds)
 
 
 def _warm_up() -> None:

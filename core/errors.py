@@ -135,6 +135,10 @@ class InvalidLinkCode(ThreadrError):
     code, status, message = "invalid_link_code", 400, "This link code is invalid or has expired."
 
 
+class InvalidToken(ThreadrError):
+    code, status, message = "invalid_token", 400, "This link is invalid, was used, or has expired."
+
+
 class ServiceUnavailable(RetryableError):
     code, status, message = "unavailable", 503, "Threadr is briefly unavailable. Please retry."
 

@@ -273,6 +273,9 @@ class Caller:
     platform: str
     user_id: str | None = None
     ip: str | None = None
+    # An account whose email is not verified gets the anonymous allowance: its quota is its
+    # IP's, shared with anonymous use from there (fresh accounts cannot multiply the quota).
+    shares_ip_quota: bool = False
     identity: str | None = None  # the chat user on that platform (bots)
     chat: str | None = None  # the chat or channel the request came from (bots)
 
@@ -289,7 +292,7 @@ class Caller:
 
     @property
     def quota_key(self) -> str:
-        if self.user_id:
+        if self.user_id and not (self.shares_ip_quota and self.ip):
             return f"user:{self.user_id}"
         return f"ip:{self.ip or 'unknown'}"
 
@@ -300,6 +303,24 @@ class User:
     email: str | None  # None for an account created by a bot on first use
     password_hash: str | None
     created_at: datetime
+    email_verified_at: datetime | None = None
+    role: str = "user"  # user | admin
+    language: str | None = None  # for mail, when known
+
+    @property
+    def verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a bearer token stands for: the account, how it signed in, what it may do."""
+
+    user_id: str
+    verified: bool = True
+    admin: bool = False
+    session_id: str | None = None  # set for access tokens (JWT `sid`)
+    token_id: str | None = None  # set for a long-lived extension token
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from core.articles.fetch import Fetcher
     from core.counters.base import Counters
     from core.generate.base import Generator
+    from core.mail.sender import MailSender
     from core.metrics import Metrics
     from core.quotas import Quotas
     from core.settings import Settings
+    from core.store.account_records import AccountRecords
     from core.store.base import Store
     from core.usage import UsageLog
 
@@ -41,6 +43,8 @@ class Services:
     extractor: BoundedExtractor | None = None  # HTML extraction under a budget (None: inline)
     networks: Any | None = None  # core.publish.networks.Networks
     publish_queue: Any | None = None  # core.publish.queue.PublishQueue
+    records: AccountRecords | None = None  # sessions, mail tokens, audit log, billing records
+    mail: MailSender | None = None  # background mail delivery
     clock: Callable[[], datetime] = field(default=utcnow)
     # Generations in progress in this process, by cache key (single-flight).
     inflight: dict = field(default_factory=dict)  # cache key → the computation in progress

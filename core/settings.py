@@ -86,6 +86,13 @@ class Settings:
     jwt_secret: SecretStr = SecretStr("")
     jwt_audience: str = "threadr"
     jwt_ttl_minutes: int = 60
+    # --- mail ---
+    smtp_url: SecretStr = SecretStr("")  # "" → .eml files in <data_dir>/outbox/
+    mail_from: str = "Threadr <no-reply@localhost>"
+    mail_attempts: int = 4  # tries per message before giving up (logged)
+    mail_backoff_seconds: float = 2.0  # first retry delay; doubles each time
+    # --- operator dashboard ---
+    llm_price_per_1k_tokens: float = 0.0  # USD, for the estimated LLM cost
     # --- quotas ---
     free_daily_quota: int = 5
     premium_daily_quota: int = 200

@@ -18,9 +18,9 @@ from core.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from core.models import Caller
-from core.usecases import accounts
-from web.keys import CLIENT_IP, LARGE_BODY_SLOT, SERVICES
+from core.models import Caller, Principal
+from core.usecases import sessions
+from web.keys import CLIENT_IP, LARGE_BODY_SLOT, PRINCIPAL, SERVICES
 
 M = TypeVar("M", bound=BaseModel)
 SMALL_BODY = 64 * 1024
@@ -123,21 +123,32 @@ def bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
-async def current_user(request: web.Request, *, required: bool) -> str | None:
-    """The signed-in user's id; 401 for a bad token, or a missing one when `required`."""
+async def principal(request: web.Request, *, required: bool) -> Principal | None:
+    """Who is signed in (checked once per request); 401 for a bad token, or a missing one
+    when `required`."""
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
     token = bearer(request)
     if token is None:
         if required:
             raise Unauthorized()
         return None
-    return await accounts.authenticate(request.app[SERVICES], token)
+    who = await sessions.principal(request.app[SERVICES], token)
+    request[PRINCIPAL] = who
+    return who
+
+
+async def current_user(request: web.Request, *, required: bool) -> str | None:
+    """The signed-in user's id; 401 for a bad token, or a missing one when `required`."""
+    who = await principal(request, required=required)
+    return who.user_id if who else None
 
 
 async def caller(request: web.Request) -> Caller:
-    user_id = await current_user(request, required=False)
-    token = bearer(request) or ""
-    platform = "extension" if token.startswith("thr_") else "web"
-    return Caller(platform=platform, user_id=user_id, ip=request[CLIENT_IP])
+    who = await principal(request, required=False)
+    platform = "extension" if who is not None and who.token_id else "web"
+    return Caller(platform=platform, user_id=who.user_id if who else None,
+                  ip=request[CLIENT_IP], shares_ip_quota=who is not None and not who.verified)
 
 
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from core.models import Principal
 from core.services import Services
 from core.settings import Settings
 from web.security import CorsPolicy, ProxyPolicy
@@ -22,3 +23,4 @@ DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answ
 # Per-request values.
 REQUEST_ID = web.RequestKey("request_id", str)
 CLIENT_IP = web.RequestKey("client_ip", str)
+PRINCIPAL = web.RequestKey("principal", Principal)

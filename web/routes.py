@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from core.errors import InvalidInput
 from web import schemas as s
+from web import schemas_accounts as sa
+from web.views import account_security as sec
 from web.views import accounts, links, ops, threads
 from web.views.ops import STATIC
 
@@ -93,17 +95,18 @@ def _threads() -> list[Route]:
 
 def _accounts() -> list[Route]:
     return [
-        Route("POST", "/api/v1/auth/register", accounts.register, "Create an account",
-              ok=(201, s.AuthOut), body=s.Credentials, tag="accounts",
-              errors=(409, *JSON_BODY, 429, 503)),
+        Route("POST", "/api/v1/auth/register", accounts.register,
+              "Create an account (the same answer whether or not the address has one)",
+              ok=(202, sa.AcceptedOut), body=s.Credentials, tag="accounts",
+              errors=(*JSON_BODY, 429, 503)),
         Route("POST", "/api/v1/auth/login", accounts.login, "Sign in", ok=(200, s.AuthOut),
               body=s.Credentials, tag="accounts", errors=(401, *JSON_BODY, 429, 503)),
         Route("GET", "/api/v1/me", accounts.me, "Your account", ok=(200, s.AccountOut),
               auth="required", tag="accounts", errors=(401, 503)),
         Route("POST", "/api/v1/tokens", accounts.create_token,
-              "Issue a long-lived token for the browser extension", ok=(201, s.TokenCreated),
-              body=s.TokenCreate, auth="required", tag="accounts",
-              errors=(401, *JSON_BODY, 503)),
+              "Issue a long-lived token for the browser extension (not with one)",
+              ok=(201, s.TokenCreated), body=s.TokenCreate, auth="required", tag="accounts",
+              errors=(401, 403, *JSON_BODY, 503)),
         Route("GET", "/api/v1/tokens", accounts.list_tokens, "Your extension tokens",
               ok=(200, s.TokenList), auth="required", tag="accounts", errors=(401, 503)),
         Route("DELETE", "/api/v1/tokens/{token_id}", accounts.revoke_token,
@@ -120,7 +123,51 @@ def _accounts() -> list[Route]:
               ok=(200, s.LinkList), auth="required", tag="accounts", errors=(401, 503)),
         Route("DELETE", "/api/v1/links/{platform}", links.unlink, "Unlink a chat account",
               ok=(204, None), auth="required", tag="accounts", errors=(401, 404, 503)),
-        # POST /api/v1/billing/checkout (the Stripe issue) goes here: tag="billing".
+        *_account_security(),
+    ]
+
+
+def _account_security() -> list[Route]:
+    def post(path, handler, summary, ok, body=None, auth="required", errors=()):
+        return Route("POST", path, handler, summary, ok=ok, body=body, auth=auth,
+                     tag="accounts", errors=(*errors, *JSON_BODY, 429, 503))
+
+    return [
+        post("/api/v1/auth/verify", sec.verify, "Confirm an email address with its link's token",
+             (200, sa.VerifiedOut), sa.TokenBody, auth="none", errors=(400, 409)),
+        post("/api/v1/auth/verify/resend", sec.resend_verification,
+             "Mail a new verification link", (202, sa.AcceptedOut), errors=(401,)),
+        post("/api/v1/auth/password-reset", sec.request_reset,
+             "Mail a password-reset link (the same answer whether or not the account exists)",
+             (202, sa.AcceptedOut), sa.EmailBody, auth="none"),
+        post("/api/v1/auth/password-reset/confirm", sec.confirm_reset,
+             "Set a new password with a reset link's token; every session ends",
+             (200, sa.SignedInOut), sa.ResetConfirm, auth="none", errors=(400,)),
+        post("/api/v1/auth/sign-out", sec.sign_out, "End this session", (204, None),
+             errors=(401,)),
+        post("/api/v1/auth/sign-out-everywhere", sec.sign_out_everywhere,
+             "End every session and revoke every extension token", (200, sa.CountOut),
+             errors=(401,)),
+        post("/api/v1/me/password", sec.change_password,
+             "Change your password (other sessions end)", (200, sa.SignedInOut),
+             sa.PasswordChange, errors=(401,)),
+        post("/api/v1/me/email", sec.change_email,
+             "Change your email (takes effect once the new address is confirmed)",
+             (202, sa.AcceptedOut), sa.EmailChange, errors=(401,)),
+        Route("GET", "/api/v1/me/export", sec.export, "Download everything about your account",
+              ok=(200, sa.ExportOut), auth="required", tag="accounts", errors=(401, 503)),
+        Route("DELETE", "/api/v1/me", sec.delete_account,
+              "Delete your account and its data (password required)", ok=(204, None),
+              body=sa.PasswordBody, auth="required", tag="accounts",
+              errors=(401, *JSON_BODY, 429, 503)),
+        Route("GET", "/api/v1/me/audit", sec.my_audit, "Security events of your account",
+              ok=(200, sa.AuditList), auth="required", tag="accounts", errors=(401, 503),
+              extra={"parameters": [
+                  {"name": "limit", "in": "query", "required": False,
+                   "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                  {"name": "before", "in": "query", "required": False,
+                   "schema": {"type": "integer", "minimum": 1},
+                   "description": "id of the last entry of the previous page"}]}),
     ]
 
 
@@ -180,6 +227,11 @@ def _ops() -> list[Route]:
               media="text/plain"),
         Route("GET", "/", ops.index, "The web page", public=False),
         Route("GET", "/favicon.ico", ops.favicon, "The icon", public=False, tag="ops"),
+        # mailed links land on the page, which reads `?token=` itself
+        Route("GET", "/verify", ops.index, "The page, confirming an address", public=False,
+              tag="ops"),
+        Route("GET", "/reset", ops.index, "The page, choosing a new password", public=False,
+              tag="ops"),
     ]
 
 

@@ -92,7 +92,8 @@ class Store(Protocol):
     async def get_api_token(self, token_hash: str) -> ApiToken | None:
         """The live (not revoked) token with this hash."""
 
-    async def list_api_tokens(self, user_id: str) -> list[ApiToken]: ...
+    async def list_api_tokens(self, user_id: str) -> list[ApiToken]:
+        """The live (not revoked) tokens, newest first."""
 
     async def revoke_api_token(self, user_id: str, token_id: str, now: datetime) -> bool: ...
 

@@ -244,7 +244,8 @@ class PostgresStore(PublishSql):
 
     async def list_api_tokens(self, user_id: str) -> list[ApiToken]:
         rows = await self._rows(
-            "SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id", user_id
+            "SELECT * FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL "
+            "ORDER BY created_at DESC, id", user_id
         )
         return [token_from_row(r) for r in rows]
 

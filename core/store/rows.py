@@ -66,7 +66,18 @@ def user_from_row(row: Mapping) -> User:
         email=row["email"],
         password_hash=row["password_hash"],
         created_at=to_datetime(row["created_at"]),
+        email_verified_at=to_datetime(_get(row, "email_verified_at")),
+        role=_get(row, "role") or "user",
+        language=_get(row, "language"),
     )
+
+
+def _get(row: Mapping, key: str) -> Any:
+    """A column that only exists once migration 0005 ran."""
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
 
 
 def token_from_row(row: Mapping) -> ApiToken:

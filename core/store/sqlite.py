@@ -298,7 +298,8 @@ class SqliteStore(PublishSql):
 
     async def list_api_tokens(self, user_id: str) -> list[ApiToken]:
         rows = await self._all(
-            "SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id", (user_id,)
+            "SELECT * FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL "
+            "ORDER BY created_at DESC, id", (user_id,)
         )
         return [token_from_row(r) for r in rows]
 

@@ -8,21 +8,21 @@ event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from core.accounts import (
     LINK_CODE_TTL,
     check_password,
-    hash_api_token,
     hash_link_code,
-    is_api_token,
     new_api_token,
     new_link_code,
     normalize_email,
 )
-from core.errors import InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound, Unauthorized
+from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound
 from core.models import ApiToken, Usage, User, is_valid_id
 from core.services import Services
+from core.usecases import audit, sessions, verification
 
 LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"
@@ -31,24 +31,44 @@ TOUCH_INTERVAL = timedelta(hours=1)
 
 
 async def register(
-    services: Services, email: str, password: str, ip: str | None = None
-) -> tuple[User, str]:
-    """Create an account with email + password; returns it and an access token.
+    services: Services, email: str, password: str, ip: str | None = None,
+    language: str | None = None,
+) -> None:
+    """Create an account with email + password and mail it a verification link.
 
-    Burst-limited per IP like login (argon2 work is the costly part of both).
-    Raises `RateLimited`, `InvalidInput` (bad email or password) or `EmailTaken`.
+    The answer is the same whether or not the address already has an account (its owner is
+    mailed instead), so registration does not reveal who uses Threadr; the person then signs
+    in with `login`. Burst-limited per IP like login (argon2 work is the costly part of both).
+    Raises `RateLimited` or `InvalidInput` (bad email or password).
     """
     if ip:
         await services.quotas.check_burst(ip, "login")
     address = normalize_email(email)
     check_password(password, address)
     password_hash = await asyncio.to_thread(services.passwords.hash, password)
-    user = await services.store.create_user(address, password_hash)
-    return user, services.tokens.issue(user.id)
+    try:
+        user = await services.store.create_user(address, password_hash)
+    except EmailTaken:
+        services.mail.later(verification.notify_account_exists(services, address),
+                            "account_exists")
+        return
+    language = _language(language)
+    if language:
+        await services.records.set_language(user.id, language)
+        user = replace(user, language=language)
+    await audit.record(services, "registered", user.id, ip=ip)
+    services.mail.later(verification.send_verification(services, user), "verification")
+
+
+def _language(value: str | None) -> str | None:
+    """`fr` from `fr-CA,fr;q=0.9,en;q=0.8` (an Accept-Language header), else None."""
+    tag = (value or "").split(",")[0].split(";")[0].split("-")[0].strip().lower()
+    return tag if 2 <= len(tag) <= 3 and tag.isascii() and tag.isalpha() else None
 
 
 async def login(services: Services, email: str, password: str, ip: str | None) -> tuple[User, str]:
-    """Check email + password (burst-limited per IP); returns the user and an access token.
+    """Check email + password (burst-limited per IP); returns the user and an access token
+    for a new session.
 
     An unknown email costs the same argon2 work as a wrong password, so timing does not tell
     whether an account exists. Raises `RateLimited` or `InvalidCredentials`.
@@ -64,10 +84,11 @@ async def login(services: Services, email: str, password: str, ip: str | None) -
         await asyncio.to_thread(passwords.dummy_verify, str(password))
         raise InvalidCredentials()
     if not await asyncio.to_thread(passwords.verify, user.password_hash, password):
+        await audit.record(services, "sign_in_failed", user.id, ip=ip)
         raise InvalidCredentials()
     if passwords.needs_rehash(user.password_hash):
         await _rehash(services, user, password)
-    return user, services.tokens.issue(user.id)
+    return user, await sessions.start(services, user, ip)
 
 
 async def _rehash(services: Services, user: User, password: str) -> None:
@@ -77,28 +98,11 @@ async def _rehash(services: Services, user: User, password: str) -> None:
 
 
 async def authenticate(services: Services, bearer: str) -> str:
-    """The user id behind a bearer token: a JWT access token or a `thr_…` extension token.
-
-    Raises `Unauthorized` for anything else (expired, revoked, forged, malformed).
-    """
-    token = (bearer or "").strip()
-    if token[:7].lower() == "bearer ":
-        token = token[7:].strip()
-    if is_api_token(token):
-        if len(token) > 200:
-            raise Unauthorized("This extension token is not valid.")
-        api_token = await services.store.get_api_token(hash_api_token(token))
-        if api_token is None:
-            raise Unauthorized("This extension token is not valid or was revoked.")
-        await _touch(services, api_token)
-        return api_token.user_id
-    user_id = services.tokens.verify(token)
-    if not is_valid_id(user_id) or await services.store.get_user(user_id) is None:
-        raise Unauthorized("This account no longer exists.")  # deleted after the JWT was issued
-    return user_id
+    """The user id behind a bearer token (see `sessions.principal`); `Unauthorized` else."""
+    return (await sessions.principal(services, bearer)).user_id
 
 
-async def _touch(services: Services, api_token: ApiToken) -> None:
+async def touch_token(services: Services, api_token: ApiToken) -> None:
     """Record `last_used_at`, at most hourly (a write per request would be wasteful)."""
     now = services.clock()
     last = api_token.last_used_at
@@ -107,12 +111,13 @@ async def _touch(services: Services, api_token: ApiToken) -> None:
 
 
 async def issue_extension_token(
-    services: Services, user_id: str, name: str | None
+    services: Services, user_id: str, name: str | None, ip: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new long-lived extension token; the raw `thr_…` value is returned once, stored hashed."""
     label = (name or "").strip()[:MAX_TOKEN_NAME] or DEFAULT_TOKEN_NAME
     raw, token_hash = new_api_token()
     token = await services.store.create_api_token(user_id, label, token_hash)
+    await audit.record(services, "token_issued", user_id, ip=ip, token_id=token.id, name=label)
     return token, raw
 
 
@@ -121,10 +126,14 @@ async def list_extension_tokens(services: Services, user_id: str) -> list[ApiTok
     return [t for t in await services.store.list_api_tokens(user_id) if t.revoked_at is None]
 
 
-async def revoke_token(services: Services, user_id: str, token_id: str) -> bool:
+async def revoke_token(
+    services: Services, user_id: str, token_id: str, ip: str | None = None
+) -> bool:
     """Revoke one of the user's extension tokens; `NotFound` if it is not theirs."""
-    if not is_valid_id(token_id) or not await services.store.revoke_api_token(user_id, token_id, services.clock()):
+    if not is_valid_id(token_id) or not await services.store.revoke_api_token(
+            user_id, token_id, services.clock()):
         raise NotFound("Token not found.")
+    await audit.record(services, "token_revoked", user_id, ip=ip, token_id=token_id)
     return True
 
 
@@ -152,6 +161,8 @@ async def redeem_link_code(services: Services, user_id: str, code: str) -> tuple
         raise InvalidLinkCode()
     platform, external_id = found
     await services.store.merge_identity(platform, external_id, user_id, now)
+    await audit.record(services, "identity_linked", user_id, platform=platform,
+                       external_id=external_id)
     return platform, external_id
 
 
@@ -177,6 +188,8 @@ async def get_account(services: Services, user_id: str) -> dict:
     return {
         "id": user.id,
         "email": user.email,
+        "email_verified": user.verified,
+        "admin": user.role == "admin",
         "created_at": user.created_at,
         "premium_until": premium_until,
         "premium": premium_until is not None,

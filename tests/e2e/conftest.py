@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.accounts import remember_data_dir
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -65,6 +67,7 @@ def start_server(tmp_path: Path, **env_overrides: str):
                                stderr=subprocess.DEVNULL, text=True)
     try:
         _wait_healthy(base_url, process)
+        remember_data_dir(base_url, Path(env["THREADR_DATA_DIR"]))
     except Exception:
         process.kill()
         process.wait(10)

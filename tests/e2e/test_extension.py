@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from cli.extension_build import build_extension
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, free_port, start_server, stop_server
+from tests.fixtures.accounts import sign_up_sync
 from tests.standins.article_server import ArticleServer
 
 pytestmark = pytest.mark.e2e
@@ -328,9 +329,7 @@ def test_the_context_menu_threads_the_selection_only(stack, article):
 
 def test_sign_in_shows_usage_and_sign_out_revokes_the_token(stack):
     email, password = "reader@example.com", "correct horse battery staple"
-    status, _ = http("POST", f"{stack['api']}/api/v1/auth/register",
-                     {"email": email, "password": password})
-    assert status == 201
+    sign_up_sync(stack["api"], email, password)
     popup = open_popup(stack)
     assert "(not signed in)" in popup.inner_text("#usage")
     popup.click("#signin")
@@ -355,9 +354,7 @@ def test_sign_in_shows_usage_and_sign_out_revokes_the_token(stack):
 
 def test_a_premium_account_sees_its_premium_status(stack):
     email, password = "patron@example.com", "another long passphrase"
-    status, body = http("POST", f"{stack['api']}/api/v1/auth/register",
-                        {"email": email, "password": password})
-    assert status == 201
+    body = sign_up_sync(stack["api"], email, password)
     stack["site"].run(grant_premium(stack["data_dir"], body["user"]["id"], days=30))
     popup = open_popup(stack)
     popup.click("#signin")

@@ -24,6 +24,7 @@ from tests.e2e.bots_support import PASTED, bot_settings, running_telegram
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 from tests.e2e.test_telegram_bot import answer_after, thread_after
 from tests.e2e.test_web_page import ARTICLE
+from tests.fixtures.accounts import sign_up
 from tests.standins.stripe_api import StripeApi
 from tests.standins.telegram_api import TelegramApi
 
@@ -153,18 +154,15 @@ async def test_the_quota_errors_upgrade_link_and_an_upgrade_hash_both_open_check
 async def _premium_web_account(server: str, stripe: StripeApi) -> str:
     """Sign up through the API, buy through Checkout + the signed webhook; the account id."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async with http.post(f"{server}/api/v1/auth/register",
-                             json={"email": "ada@example.com", "password": PASSWORD}) as r:
-            assert r.status in (200, 201), await r.text()
-            signed_up = await r.json()
-        auth = {"Authorization": f"Bearer {signed_up['token']}"}
+        auth = await sign_up(http, server, "ada@example.com", PASSWORD, verified=True)
         async with http.post(f"{server}/api/v1/billing/checkout", json={}, headers=auth) as r:
             url = (await r.json())["url"]
         event = stripe.complete_session(url.rsplit("/", 1)[1])
         assert (await stripe.deliver(event, f"{server}/api/v1/stripe/webhook"))[0] == 200
         async with http.get(f"{server}/api/v1/me", headers=auth) as r:
-            assert (await r.json())["premium"] is True
-    return signed_up["user"]["id"]
+            me = await r.json()
+            assert me["premium"] is True
+    return me["id"]
 
 
 def _buttons(params: dict) -> list[dict]:

@@ -81,8 +81,7 @@ async def test_api_tokens_are_found_by_hash_until_revoked(store):
     assert await store.revoke_api_token(user.id, token.id, T0)
     assert await store.get_api_token("sha256-abc") is None
     assert not await store.revoke_api_token(user.id, token.id, T0)
-    [listed] = await store.list_api_tokens(user.id)
-    assert listed.revoked_at == T0 and listed.name == "Chrome"
+    assert await store.list_api_tokens(user.id) == []  # only live tokens are listed
 
 
 async def test_a_user_cannot_revoke_someone_elses_token(store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,6 @@ from core.accounts import PasswordHasher, TokenService
 from core.counters.fallback import FallbackCounters
 from core.counters.redis import RedisCounters
 from core.errors import (
-    EmailTaken,
     InvalidCredentials,
     InvalidInput,
     InvalidLinkCode,
@@ -20,10 +20,14 @@ from core.errors import (
     RateLimited,
     Unauthorized,
 )
+from core.mail.outbox import OutboxMailer
+from core.mail.sender import MailSender
 from core.metrics import Metrics
 from core.quotas import Quotas
 from core.services import Services
 from core.settings import SecretStr, Settings
+from core.store.account_records import AccountRecords
+from core.store.sql import sql_db_for
 from core.usecases import accounts
 
 PASSWORD = "correct horse battery"
@@ -67,22 +71,32 @@ async def services(store, redis_url, redis_prefix, tmp_path):
         settings=settings, store=store, counters=counters, fetcher=None, generator=None,
         offline=None, passwords=RecordingHasher(), tokens=TokenService.from_settings(settings),
         quotas=Quotas(counters, settings, metrics), metrics=metrics, clock=Clock(),
+        records=AccountRecords(sql_db_for(store)),
+        mail=MailSender(OutboxMailer(tmp_path / "outbox", "Threadr <t@example.com>"), 1),
     )
     yield built
+    await built.mail.close()
     await counters.close()
 
 
+async def signup(services, email: str, password: str = PASSWORD):
+    """Register (which answers the same for any address), then sign in."""
+    await accounts.register(services, email, password)
+    return await accounts.login(services, email, password, f"10.9.{secrets.randbelow(250)}.1")
+
+
 async def test_register_normalises_the_email_and_signs_in(services):
-    user, token = await accounts.register(services, "  Ada@Example.COM ", PASSWORD)
+    user, token = await signup(services, "  Ada@Example.COM ", PASSWORD)
     assert user.email == "ada@example.com"
     assert user.password_hash.startswith("$argon2id$")
     assert await accounts.authenticate(services, token) == user.id
 
 
-async def test_registering_the_same_email_twice_is_refused(services):
+async def test_registering_the_same_email_twice_changes_nothing(services):
     await accounts.register(services, "ada@example.com", PASSWORD)
-    with pytest.raises(EmailTaken):
-        await accounts.register(services, "ADA@example.com ", "another password")
+    await accounts.register(services, "ADA@example.com ", "another password")
+    with pytest.raises(InvalidCredentials):
+        await accounts.login(services, "ada@example.com", "another password", "3.3.3.3")
 
 
 @pytest.mark.parametrize("email, password", [("not-an-email", PASSWORD), ("a@b.co", "short")])
@@ -93,7 +107,7 @@ async def test_registration_refuses_bad_input_and_creates_nothing(services, emai
 
 
 async def test_login_with_the_right_password_returns_the_account(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     logged_in, token = await accounts.login(services, "Ada@Example.com", PASSWORD, "1.1.1.1")
     assert logged_in.id == user.id
     assert await accounts.authenticate(services, token) == user.id
@@ -148,7 +162,7 @@ async def test_unknown_bearers_are_unauthorized(services, bearer):
 
 
 async def test_extension_tokens_authenticate_until_revoked(services):
-    user, access = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, access = await signup(services, "ada@example.com", PASSWORD)
     token, raw = await accounts.issue_extension_token(services, user.id, "  Firefox  ")
     assert raw.startswith("thr_") and token.name == "Firefox"
     assert await accounts.authenticate(services, raw) == user.id
@@ -161,14 +175,14 @@ async def test_extension_tokens_authenticate_until_revoked(services):
 
 
 async def test_an_unnamed_token_gets_a_default_name(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     token, _ = await accounts.issue_extension_token(services, user.id, "   ")
     assert token.name == "Browser extension"
 
 
 async def test_nobody_can_revoke_someone_elses_token(services):
-    owner, _ = await accounts.register(services, "owner@example.com", PASSWORD)
-    other, _ = await accounts.register(services, "other@example.com", PASSWORD)
+    owner, _ = await signup(services, "owner@example.com", PASSWORD)
+    other, _ = await signup(services, "other@example.com", PASSWORD)
     token, raw = await accounts.issue_extension_token(services, owner.id, "mine")
     with pytest.raises(NotFound):
         await accounts.revoke_token(services, other.id, token.id)
@@ -184,7 +198,7 @@ async def test_a_bot_identity_gets_one_account_on_first_use(services):
 
 
 async def test_a_link_code_joins_the_bot_identity_to_the_web_account(services):
-    web_user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    web_user, _ = await signup(services, "ada@example.com", PASSWORD)
     code = await accounts.create_link_code(services, "telegram", "777")
     linked = await accounts.redeem_link_code(services, web_user.id, code.lower())
     assert linked == ("telegram", "777")
@@ -194,7 +208,7 @@ async def test_a_link_code_joins_the_bot_identity_to_the_web_account(services):
 
 
 async def test_a_link_code_works_once(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     code = await accounts.create_link_code(services, "discord", "42")
     await accounts.redeem_link_code(services, user.id, code)
     with pytest.raises(InvalidLinkCode):
@@ -202,7 +216,7 @@ async def test_a_link_code_works_once(services):
 
 
 async def test_a_link_code_expires_after_ten_minutes(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     code = await accounts.create_link_code(services, "discord", "43")
     services.clock.now += timedelta(minutes=10, seconds=1)
     with pytest.raises(InvalidLinkCode):
@@ -211,13 +225,13 @@ async def test_a_link_code_expires_after_ten_minutes(services):
 
 @pytest.mark.parametrize("code", ["", "ABCDEFGH", "nonsense!"])
 async def test_unknown_or_malformed_link_codes_are_invalid(services, code):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     with pytest.raises(InvalidLinkCode):
         await accounts.redeem_link_code(services, user.id, code)
 
 
 async def test_get_account_describes_the_account(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     account = await accounts.get_account(services, user.id)
     assert account["id"] == user.id and account["email"] == "ada@example.com"
     assert account["created_at"] == user.created_at
@@ -235,7 +249,7 @@ async def _grant_premium(services, user_id: str, days: int) -> datetime:
 
 
 async def test_usage_follows_the_account_and_its_premium(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user, _ = await signup(services, "ada@example.com", PASSWORD)
     key = f"user:{user.id}"
     await (await services.quotas.reserve(key, premium=False)).commit()
     free = await accounts.usage(services, key, user.id)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.accounts import remember_data_dir
+
 REPO = Path(__file__).resolve().parents[2]
 JWT = "scale-test-secret-" + "x" * 40
 
@@ -63,6 +65,7 @@ class ThreadrServer:
             "THREADR_HOST": "127.0.0.1", "THREADR_PORT": str(self.port), "JWT_SECRET": JWT,
             "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "2", **env,
         }
+        remember_data_dir(self.base_url, data_dir)  # sign-ups read its outbox
         self.log_path = Path(str(data_dir) + ".log")  # the server's stderr (JSON log lines)
         self.process: subprocess.Popen | None = None
 

@@ -12,6 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.helpers import article, post_thread, timed
 from tests.scale.processes import spawn
 from tests.standins.stripe_api import StripeApi
@@ -63,10 +64,7 @@ async def test_postgres_stopped_answers_fast_and_webhooks_apply_once_after(
         setup, own_postgres, stripe):
     base_url, database_url = setup
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.post(f"{base_url}/api/v1/auth/register",
-                                json={"email": "pg@example.com", "password": "correct horse 1"}
-                                ) as response:
-            user = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        user = await sign_up(session, base_url, "pg@example.com", verified=True)
         async with session.post(f"{base_url}/api/v1/billing/checkout", json={"attempt": "x"},
                                 headers=user) as response:
             session_id = (await response.json())["url"].rsplit("/", 1)[1]
@@ -120,10 +118,7 @@ async def test_a_frozen_postgres_never_holds_a_request_past_five_seconds(setup, 
     after the pool's connect/acquire timeout (3 s)."""
     base_url, database_url = setup
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.post(f"{base_url}/api/v1/auth/register",
-                                json={"email": "ice@example.com", "password": "correct horse 1"}
-                                ) as response:
-            user = {"Authorization": f"Bearer {(await response.json())['token']}"}
+        user = await sign_up(session, base_url, "ice@example.com", verified=True)
         pids = await asyncio.to_thread(own_postgres.freeze)
         try:
             anonymous = await asyncio.gather(*(

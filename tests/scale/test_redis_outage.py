@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.helpers import article, post_thread, timed, wait_until
 from tests.scale.processes import OwnRedis, spawn
 
@@ -60,10 +61,7 @@ def server(tmp_path, own_redis):
 
 
 async def _register(session, base_url: str, email: str) -> dict:
-    async with session.post(f"{base_url}/api/v1/auth/register",
-                            json={"email": email, "password": "correct horse 1"}) as response:
-        assert response.status == 201, await response.text()
-        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+    return await sign_up(session, base_url, email, verified=True)  # its own quota
 
 
 async def _keys_in_redis(own_redis: OwnRedis) -> int:

@@ -12,6 +12,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.helpers import ThreadedStandIn, article, post_thread
 from tests.scale.processes import spawn_many, stop_all
 from tests.standins.stripe_api import StripeApi
@@ -56,10 +57,7 @@ def pair(tmp_path_factory, pg_module_database_url, redis_url, redis_module_prefi
 
 
 async def _register(session, base_url: str, email: str) -> dict:
-    async with session.post(f"{base_url}/api/v1/auth/register",
-                            json={"email": email, "password": "correct horse 1"}) as response:
-        assert response.status == 201, await response.text()
-        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+    return await sign_up(session, base_url, email, verified=True)  # its own quota
 
 
 async def test_forty_parallel_requests_over_two_processes_get_exactly_the_quota(pair):

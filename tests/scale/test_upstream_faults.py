@@ -9,6 +9,7 @@ import asyncio
 import aiohttp
 import pytest
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.helpers import ThreadedStandIn, article, post_thread, timed
 from tests.scale.processes import spawn
 from tests.standins.article_server import ArticleServer
@@ -48,10 +49,7 @@ async def _used(session, base_url: str, headers: dict) -> int:
 
 
 async def _account(session, base_url: str, email: str) -> dict:
-    async with session.post(f"{base_url}/api/v1/auth/register",
-                            json={"email": email, "password": "correct horse 1"}) as response:
-        assert response.status == 201
-        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+    return await sign_up(session, base_url, email, verified=True)  # its own quota
 
 
 async def test_a_hanging_llm_falls_back_to_offline_within_the_timeout(server, upstreams):

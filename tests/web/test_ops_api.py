@@ -279,7 +279,9 @@ async def test_the_access_log_has_no_tokens_passwords_or_article_text(client, ca
         caplog.set_level(logging.WARNING, logger=name)
     caplog.set_level(logging.DEBUG)  # Threadr's own logs at their most talkative (last: this
     # also sets the capturing handler's level)
-    response = await client.post("/api/v1/auth/register",
+    await client.post("/api/v1/auth/register",
+                      json={"email": "log@example.com", "password": "hunter2 secret"})
+    response = await client.post("/api/v1/auth/login",
                                  json={"email": "log@example.com", "password": "hunter2 secret"})
     token = (await response.json())["token"]
     await make_thread(client, {"Authorization": f"Bearer {token}"})

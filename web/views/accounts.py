@@ -6,9 +6,9 @@ from datetime import datetime
 
 from aiohttp import web
 
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.usecases import accounts
-from web.inputs import caller, current_user, parse_json
+from web.inputs import caller, current_user, parse_json, principal
 from web.keys import CLIENT_IP, SERVICES
 from web.schemas import Credentials, TokenCreate
 
@@ -18,7 +18,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def user_json(user) -> dict:
-    return {"id": user.id, "email": user.email, "created_at": _iso(user.created_at)}
+    return {"id": user.id, "email": user.email, "email_verified": user.verified,
+            "created_at": _iso(user.created_at)}
 
 
 def token_json(token) -> dict:
@@ -42,12 +43,18 @@ def _jsonable(value):
     return value
 
 
+REGISTERED = {
+    "status": "registered",
+    "message": "Check your inbox to confirm your address, then sign in with your password.",
+}
+
+
 async def register(request: web.Request) -> web.Response:
+    """The same answer whether or not the address had an account (its owner is mailed)."""
     body = await parse_json(request, Credentials)
-    user, token = await accounts.register(
-        request.app[SERVICES], body.email, body.password, request[CLIENT_IP]
-    )
-    return web.json_response({"token": token, "user": user_json(user)}, status=201)
+    await accounts.register(request.app[SERVICES], body.email, body.password,
+                            request[CLIENT_IP], request.headers.get("Accept-Language"))
+    return web.json_response(REGISTERED, status=202)
 
 
 async def login(request: web.Request) -> web.Response:
@@ -64,9 +71,12 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def create_token(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
+    who = await principal(request, required=True)
+    if who.token_id is not None:  # a leaked extension token must not outlive its revocation
+        raise Forbidden("Sign in with your password to issue extension tokens.")
     body = await parse_json(request, TokenCreate)
-    token, raw = await accounts.issue_extension_token(request.app[SERVICES], user_id, body.name)
+    token, raw = await accounts.issue_extension_token(request.app[SERVICES], who.user_id,
+                                                      body.name, request[CLIENT_IP])
     return web.json_response({**token_json(token), "token": raw}, status=201)
 
 
@@ -79,7 +89,7 @@ async def list_tokens(request: web.Request) -> web.Response:
 async def revoke_token(request: web.Request) -> web.Response:
     user_id = await current_user(request, required=True)
     revoked = await accounts.revoke_token(request.app[SERVICES], user_id,
-                                          request.match_info["token_id"])
+                                          request.match_info["token_id"], request[CLIENT_IP])
     if revoked is False:
         raise NotFound("Token not found.")
     return web.Response(status=204)

@@ -3,6 +3,7 @@
 import { showAccountPage } from './account-page.js';
 import { api, ApiError, session, streamThread } from './api.js';
 import { resetPhrase, shortTitle } from './draft.js';
+import { startMailLinks } from './mail-links.js';
 import { asMarkdown, asText, download } from './thread-view.js';
 import { wirePublish } from './publish.js';
 import { Workspace } from './workspace.js';
@@ -231,12 +232,16 @@ async function authenticate(kind) {
   const password = $('auth-password').value;
   $('auth-error').hidden = true;
   try {
-    const result = await api('POST', `/api/v1/auth/${kind}`, { email, password });
+    // Registration answers the same for every address (no enumeration): then sign in.
+    if (kind === 'register') await api('POST', '/api/v1/auth/register', { email, password });
+    const result = await api('POST', '/api/v1/auth/login', { email, password });
     session.save(result.token, result.user);
     $('auth-dialog').close();
     renderAccount();
     refreshUsage();
-    say(kind === 'register' ? 'Account created. You are signed in.' : 'Signed in.');
+    say(kind === 'register'
+      ? 'Account created. You are signed in; open the link we mailed you to confirm your address.'
+      : 'Signed in.');
   } catch (err) {
     $('auth-error').textContent = describe(err);
     $('auth-error').hidden = false;
@@ -262,7 +267,10 @@ function wire() {
   $('download-txt').addEventListener('click', () => download('thread.txt', `${asText(work.texts)}\n`, 'text/plain'));
   $('download-md').addEventListener('click', () => download('thread.md', asMarkdown(work.texts, work.meta?.source), 'text/markdown'));
   $('signin').addEventListener('click', () => { $('auth-error').hidden = true; $('auth-dialog').showModal(); });
-  $('signout').addEventListener('click', () => { session.clear(); renderAccount(); refreshUsage(); say('Signed out.'); });
+  $('signout').addEventListener('click', async () => {
+    await api('POST', '/api/v1/auth/sign-out').catch(() => {}); // ends the session server-side
+    session.clear(); renderAccount(); refreshUsage(); say('Signed out.');
+  });
   $('auth-cancel').addEventListener('click', () => $('auth-dialog').close());
   $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(e.submitter?.value === 'register' ? 'register' : 'login'); });
   $('history-more').addEventListener('click', () => loadHistory(false));
@@ -274,6 +282,7 @@ function wire() {
 async function start() {
   wire();
   if (work.resumeDraft()) say('Your draft was restored.');
+  startMailLinks({ say, showError: (err) => showError(err), signedIn: () => { renderAccount(); refreshUsage(); route(); } });
   try { state.config = await api('GET', '/api/v1/config'); } catch { /* defaults: billing off */ }
   renderAccount();
   refreshUsage();

@@ -1,0 +1,58 @@
+"""Account flows in headless Chromium against a real `threadr serve` whose mail goes to the
+outbox (the embedded default): forgot password → mail → reset page → signed in."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.fixtures.accounts import DATA_DIRS, outbox_link_token, sign_up_sync
+
+pytestmark = pytest.mark.e2e
+
+
+def test_forgot_password_mail_reset_page_then_signed_in_with_the_new_password(
+        page, threadr_server):
+    email = f"forgot-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up_sync(threadr_server, email, "the old password 1")
+    page.goto("/")
+    page.click("#signin")
+    page.fill("#auth-email", email)
+    page.click("#auth-forgot")
+    page.wait_for_selector("#status:has-text('reset its password is on its way')")
+
+    token = outbox_link_token(DATA_DIRS[threadr_server], email, "reset")
+    page.goto(f"/reset?token={token}")
+    page.wait_for_selector("#reset-dialog[open]")
+    assert "token" not in page.url  # the token leaves the address bar at once
+    page.fill("#reset-password", "short")
+    page.click("#reset-submit")
+    page.wait_for_selector("#reset-error:not([hidden])")
+    page.fill("#reset-password", "a brand new passphrase")
+    page.click("#reset-submit")
+    page.wait_for_selector(f"#who:has-text('{email}')")
+    page.wait_for_selector("#status:has-text('password is changed')")
+    page.screenshot(path=str(ARTIFACTS / "account_reset_signed_in.png"))
+
+    page.click("#signout")
+    page.wait_for_selector("#signin:visible")
+    page.click("#signin")
+    page.fill("#auth-email", email)
+    page.fill("#auth-password", "the old password 1")
+    page.click("#auth-login")
+    page.wait_for_selector("#auth-error:not([hidden])")
+    page.fill("#auth-password", "a brand new passphrase")
+    page.click("#auth-login")
+    page.wait_for_selector(f"#who:has-text('{email}')")
+
+
+def test_the_verification_link_confirms_the_address(page, threadr_server):
+    email = f"verify-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up_sync(threadr_server, email)
+    token = outbox_link_token(DATA_DIRS[threadr_server], email, "verify")
+    page.goto(f"/verify?token={token}")
+    page.wait_for_selector("#status:has-text('email address is confirmed')")
+    page.goto(f"/verify?token={token}")  # a second use is refused, clearly
+    page.wait_for_selector("#error:has-text('invalid, was used, or has expired')")
