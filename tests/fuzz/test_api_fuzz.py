@@ -164,10 +164,7 @@ def test_a_signed_token_of_a_deleted_account_is_401(live_server, pg_module_datab
     import asyncpg
 
     base_url, _ = live_server
-    body = json.dumps({"email": f"gone-{uuid.uuid4().hex[:8]}@example.com",
-                       "password": "correct horse 1"}).encode()
-    status, answer = _call(base_url, "POST", "/api/v1/auth/register", body)
-    assert status == 201
+    answer = sign_up_sync(base_url, f"gone-{uuid.uuid4().hex[:8]}@example.com")
 
     async def delete_user() -> None:
         conn = await asyncpg.connect(pg_module_database_url)

@@ -40,6 +40,32 @@ def sink():
     return SmtpSink()
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    @property
+    def text(self) -> str:
+        return " ".join(f"{r.getMessage()} {vars(r)}" for r in self.records)
+
+
+@pytest.fixture
+def mail_log():
+    """What the mail logger writes (attached to it directly: other tests may configure
+    logging so that records do not propagate to pytest's capture)."""
+    logger, handler = logging.getLogger("threadr.mail"), _Records()
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
 async def test_smtp_upgrades_with_starttls_and_authenticates(sink, tls):
     controller = start(sink, starttls=tls[0], auth=True)
     try:
@@ -75,20 +101,19 @@ async def test_wrong_smtp_credentials_fail_the_send(sink, tls):
     assert sink.received == [] and "wrong" not in str(failure.value)
 
 
-async def test_a_refused_mail_is_retried_with_backoff_and_delivered_once(sink, caplog):
+async def test_a_refused_mail_is_retried_with_backoff_and_delivered_once(sink, mail_log):
     controller = start(sink)
     sink.refuse_next = 2
     sender = MailSender(SmtpMailer(f"smtp://127.0.0.1:{controller.port}", SENDER), 4, 0.01)
     try:
-        with caplog.at_level(logging.INFO, logger="threadr.mail"):
-            sender.submit(_message())
-            await sender.drain()
+        sender.submit(_message())
+        await sender.drain()
     finally:
         controller.stop()
     assert len(sink.received) == 1 and sender.failed == 0
-    tries = [r for r in caplog.records if r.getMessage() == "mail delivery failed"]
+    tries = [r for r in mail_log.records if r.getMessage() == "mail delivery failed"]
     assert [r.attempt for r in tries] == [1, 2]
-    assert "do-not-log-me" not in caplog.text and "ada@example.com" not in caplog.text
+    assert "do-not-log-me" not in mail_log.text and "ada@example.com" not in mail_log.text
 
 
 async def test_sending_gives_up_after_the_bounded_attempts(sink, caplog):
@@ -133,15 +158,14 @@ def test_smtp_urls_are_parsed_with_defaults_and_escapes():
         SmtpTarget.parse("http://mail.example")
 
 
-async def test_the_default_writes_eml_files_into_the_outbox(settings, caplog):
+async def test_the_default_writes_eml_files_into_the_outbox(settings, mail_log):
     sender = build_mail_sender(settings)
     assert isinstance(sender.mailer, OutboxMailer)
-    with caplog.at_level(logging.INFO, logger="threadr.mail"):
-        sender.submit(_message("bob@example.com"))
-        await sender.drain()
+    sender.submit(_message("bob@example.com"))
+    await sender.drain()
     [path] = (settings.data_dir / "outbox").glob("*.eml")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert str(path) in caplog.text and "do-not-log-me" not in caplog.text
+    assert str(path) in mail_log.text and "do-not-log-me" not in mail_log.text
     mail = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert mail["To"] == "bob@example.com" and mail["From"] == "Threadr <no-reply@localhost>"
     assert SECRET_LINK in mail.get_body(("plain",)).get_content()

@@ -17,6 +17,7 @@ import time
 
 import aiohttp
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.processes import spawn
 
 HEADERS = b"POST /api/v1/threads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -74,9 +75,7 @@ async def test_a_frozen_postgres_answers_503_within_2_seconds(tmp_path, own_post
     pids = []
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            async with session.post(f"{server.base_url}/api/v1/auth/register", json={
-                    "email": "frozen@example.com", "password": "correct horse 1"}) as response:
-                user = {"Authorization": f"Bearer {(await response.json())['token']}"}
+            user = await sign_up(session, server.base_url, "frozen@example.com")
             pids = await asyncio.to_thread(own_postgres.freeze)
             answers = []
             for _ in range(3):  # the pooled connection, then new ones
