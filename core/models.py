@@ -290,6 +290,11 @@ class Caller:
             subjects.append(f"{self.platform}-chat:{self.chat}")
         return tuple(subjects)
 
+    def for_plan(self, premium: bool) -> Caller:
+        """Premium belongs to the account, never to an IP: a paying account, verified or
+        not, counts on its own."""
+        return replace(self, shares_ip_quota=False) if premium else self
+
     @property
     def quota_key(self) -> str:
         if self.user_id and not (self.shares_ip_quota and self.ip):

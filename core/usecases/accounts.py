@@ -20,7 +20,7 @@ from core.accounts import (
     normalize_email,
 )
 from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound
-from core.models import ApiToken, Usage, User, is_valid_id
+from core.models import ApiToken, Caller, Usage, User, is_valid_id
 from core.services import Services
 from core.usecases import audit, sessions, verification
 
@@ -202,4 +202,6 @@ async def usage(services: Services, quota_key: str, user_id: str | None) -> Usag
     premium_until = None
     if user_id:
         premium_until = await services.store.premium_until(user_id, services.clock())
+    if premium_until is not None:  # premium counts on the account, never on an IP
+        quota_key = Caller(platform="web", user_id=user_id).quota_key
     return await services.quotas.usage(quota_key, premium_until)

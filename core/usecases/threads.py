@@ -62,6 +62,7 @@ async def generate_thread(
     if not admitted:  # `admitted`: the door already called `admit` (before reading the body)
         await admit(services, caller)
     premium = await _is_premium(services, caller)
+    caller = caller.for_plan(premium)
     _check_post_limit(request.options, premium)
     reservation = await services.quotas.reserve(caller.quota_key, premium)
     delivery = _Delivery(on_post)

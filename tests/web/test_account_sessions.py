@@ -158,3 +158,19 @@ async def test_my_audit_lists_my_security_events_newest_first(client):
     page = await (await client.get(f"/api/v1/me/audit?limit=2&before={entries[1]['id']}",
                                    headers=headers)).json()
     assert [e["action"] for e in page["entries"]] == ["sign_in_failed", "sign_in"]
+
+
+async def test_a_paying_account_counts_on_its_own_even_unverified(quota_client):
+    from datetime import timedelta
+
+    client, services = quota_client
+    headers = await register(client)
+    user = await services.store.get_user_by_email("ada@example.com")
+    now = services.clock()
+    async with services.store.billing_transaction() as tx:
+        await tx.add_premium_grant(user.id, "test", "test-ref", now, now + timedelta(days=3))
+    for i in range(5):
+        await make_thread(client, text=f"Anonymous {i} " + "word " * 60)
+    await make_thread(client, headers, text="Premium " + "word " * 60)
+    usage = await (await client.get("/api/v1/usage", headers=headers)).json()
+    assert (usage["plan"], usage["used"]) == ("premium", 1)
