@@ -11,9 +11,11 @@ SEVEN = [f"Post {i} of the thread, with a few words about point {i}. {i}/7" for 
 
 
 async def account(client, email="pub@example.com") -> dict:
-    response = await client.post("/api/v1/auth/register",
-                                 json={"email": email, "password": "correct horse 1"})
-    assert response.status == 201, await response.text()
+    credentials = {"email": email, "password": "correct horse 1"}
+    response = await client.post("/api/v1/auth/register", json=credentials)
+    assert response.status == 202, await response.text()  # the same answer for any address
+    response = await client.post("/api/v1/auth/login", json=credentials)
+    assert response.status == 200, await response.text()
     return {"Authorization": f"Bearer {(await response.json())['token']}"}
 
 

@@ -12,6 +12,7 @@ import asyncio
 
 import aiohttp
 
+from tests.fixtures.accounts import sign_up
 from tests.scale.helpers import article, post_thread, wait_until
 from tests.scale.processes import spawn
 
@@ -26,9 +27,7 @@ async def test_a_redis_restart_does_not_reset_anyones_day(tmp_path, own_postgres
         BURST_PER_MINUTE="100000")
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            async with session.post(f"{server.base_url}/api/v1/auth/register", json={
-                    "email": "durable@example.com", "password": "correct horse 1"}) as response:
-                user = {"Authorization": f"Bearer {(await response.json())['token']}"}
+            user = await sign_up(session, server.base_url, "durable@example.com", verified=True)
             callers = {"account": user, "anonymous": {}}
             for offset, (name, headers) in enumerate(callers.items()):  # fresh articles: no
                 statuses = [(await post_thread(session, server.base_url,  # free cache hits
