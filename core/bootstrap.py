@@ -44,10 +44,9 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
     from core.articles.bounded import BoundedExtractor
     from core.articles.fetch import SafeFetcher
     from core.counters.factory import open_counters
+    from core.metrics import Metrics
     from core.quotas import Quotas
     from core.store.factory import open_store
-
-    from core.metrics import Metrics
 
     metrics = overrides.pop("metrics", None) or Metrics()
     _warm_up()

@@ -40,6 +40,8 @@ class UsageRecord:
 class UsageLog(Protocol):
     async def add(self, record: UsageRecord) -> None: ...
     async def count_since(self, quota_key: str, since: datetime) -> int: ...
+    async def flush(self) -> None:
+        """Write what is buffered now (e.g. before an account's records are anonymised)."""
     async def close(self) -> None: ...
 
 
@@ -54,6 +56,9 @@ class DirectUsageLog:
 
     async def count_since(self, quota_key: str, since: datetime) -> int:
         return await self._store.count_usage(quota_key, since)
+
+    async def flush(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None

@@ -43,6 +43,8 @@ async def delete_account(
     if not user.password_hash or not isinstance(password, str) or not await asyncio.to_thread(
             services.passwords.verify, user.password_hash, password):
         raise InvalidCredentials("Your password is not correct.")
+    if services.usage is not None:
+        await services.usage.flush()  # buffered records of this account are anonymised too
     entry = audit.entry(services, "account_deleted", user_id, ip=ip)
     if not await services.records.delete_account(user_id, entry):
         raise NotFound("Account not found.")
