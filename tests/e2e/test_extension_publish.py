@@ -35,7 +35,7 @@ def test_publish_now_from_the_popup(playwright, bluesky, tmp_path):  # noqa: F81
     try:
         email, password = "ext-pub@example.com", "correct horse battery staple"
         assert http("POST", f"{base}/api/v1/auth/register",
-                    {"email": email, "password": password})[0] == 201
+                    {"email": email, "password": password})[0] == 202
         _, auth = http("POST", f"{base}/api/v1/auth/login", {"email": email, "password": password})
         status, _ = http("POST", f"{base}/api/v1/destinations/bluesky",
                          {"handle": HANDLE, "app_password": APP_PASSWORD}, token=auth["token"])
