@@ -9,6 +9,7 @@ Scenarios (requests/s, p50/p95 latency, ratio to the bare app):
   text miss        POST /api/v1/threads, text, offline generator, a new article each time
   text hit         POST /api/v1/threads, the same article (served from the thread cache)
   usage            GET /api/v1/usage, signed in
+  miss ×2 workers  (--workers-scaling) text miss on `--workers 2` vs `--workers 1`, same run
 SSE streams: `--streams` concurrent `POST /api/v1/threads` (Accept: text/event-stream) held
 open by one Threadr process with the LLM generator aimed at a local OpenAI-compatible
 stand-in that pauses every completion half-way; RSS per held stream is compared with a
@@ -82,6 +83,26 @@ async def request_scenarios(args, data_dir: str) -> dict:
     return results
 
 
+async def workers_scenario(args, data_dir: str) -> dict:
+    """Cache-miss req/s of one `threadr serve` with 1 worker, then with 2 (SQLite embedded
+    shares one file: the PostgreSQL + Redis setup is the multi-worker one when given)."""
+    results = {}
+    for workers in (1, 2):
+        threadr, base = start_threadr(f"{data_dir}/w{workers}", database_url=args.database_url,
+                                      redis_url=args.redis_url, THREADR_WORKERS=str(workers))
+        connector = aiohttp.TCPConnector(limit=args.concurrency)
+        try:
+            async with aiohttp.ClientSession(connector=connector) as session:
+                run = time.time_ns()
+                results[f"miss {workers}w"] = await load(
+                    session, "POST", f"{base}/api/v1/threads",
+                    lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."},
+                    args.requests, args.concurrency, args.seconds)
+        finally:
+            stop(threadr)
+    return results
+
+
 async def sse_scenario(args, data_dir: str) -> dict:
     """RSS per held stream: Threadr (LLM stand-in paused) vs a bare aiohttp SSE endpoint."""
     results = {}
@@ -144,6 +165,11 @@ def report(results: dict) -> None:
             print(f"{name:<10} {r['requests']:>8} {r['rps']:>8} {r['p50_ms']:>7} "
                   f"{r['p95_ms']:>7} {hello['rps']:>9} {r['rps'] / hello['rps']:>9.3f} "
                   f"{r['p95_ms'] / hello['p95_ms']:>9.1f}  {r['statuses']}")
+    if "miss 2w" in results:
+        one, two = results["miss 1w"], results["miss 2w"]
+        print(f"text miss, --workers 1: {one['rps']} req/s p95 {one['p95_ms']} ms; "
+              f"--workers 2: {two['rps']} req/s p95 {two['p95_ms']} ms; "
+              f"2 ÷ 1 = {two['rps'] / one['rps']:.2f}")
     if "sse bare" in results:
         bare, ours = results["sse bare"], results["sse threadr"]
         for name, r in (("sse bare", bare), ("sse threadr", ours)):
@@ -163,6 +189,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--skip-sse", action="store_true")
+    parser.add_argument("--workers-scaling", action="store_true",
+                        help="also measure the miss path on --workers 2 vs 1")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -170,6 +198,8 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
         results.update(asyncio.run(request_scenarios(args, one)))
+        if args.workers_scaling:
+            results.update(asyncio.run(workers_scenario(args, one)))
         if not args.skip_sse:
             results.update(asyncio.run(sse_scenario(args, two)))
     report(results)
