@@ -71,7 +71,8 @@ async def test_100_parallel_generations_at_quota_3_deliver_exactly_3(services):
     delivered = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, QuotaExceeded)]
     assert (len(delivered), len(refused)) == (3, 97)
-    assert all(r.retry_after > 0 and r.upgrade_url for r in refused)
+    # Billing is not configured here: the refusal says when to come back, and offers no upgrade.
+    assert all(r.retry_after > 0 and r.upgrade_url is None for r in refused)
 
 
 async def test_a_failed_generation_costs_nothing(services):
@@ -135,6 +136,8 @@ async def test_history_belongs_to_its_owner_and_edits_are_length_checked(service
 
 _WORKER = textwrap.dedent("""
     import asyncio, json, sys
+    from pathlib import Path
+
     from core.bootstrap import build_services
     from core.errors import QuotaExceeded
     from core.models import Caller, ThreadRequest
@@ -143,7 +146,7 @@ _WORKER = textwrap.dedent("""
 
     async def main(db, redis, prefix, data_dir):
         settings = Settings(env="test", database_url=db, redis_url=redis, redis_prefix=prefix,
-                            data_dir=data_dir, jwt_secret=SecretStr("k" * 40),
+                            data_dir=Path(data_dir), jwt_secret=SecretStr("k" * 40),
                             free_daily_quota=3, burst_per_minute=10_000)
         async with build_services(settings) as services:
             caller = Caller("web", ip="192.0.2.77")
