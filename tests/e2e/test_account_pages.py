@@ -56,3 +56,38 @@ def test_the_verification_link_confirms_the_address(page, threadr_server):
     page.wait_for_selector("#status:has-text('email address is confirmed')")
     page.goto(f"/verify?token={token}")  # a second use is refused, clearly
     page.wait_for_selector("#error:has-text('invalid, was used, or has expired')")
+
+
+def test_the_account_page_exports_my_data_and_deletes_my_account(page, threadr_server):
+    import json
+
+    email = f"data-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto("/")
+    page.click("#signin")
+    page.fill("#auth-email", email)
+    page.fill("#auth-password", "a long passphrase 7")
+    page.click("#auth-register")
+    page.wait_for_selector(f"#who:has-text('{email}')")
+    page.goto("/#account")
+    page.reload()
+    page.wait_for_selector("#verify-banner")  # not confirmed yet
+    page.wait_for_selector("#audit-list li:has-text('sign in')")
+    page.screenshot(path=str(ARTIFACTS / "account_page_security.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#export-data")
+    exported = json.loads(open(info.value.path()).read())
+    assert exported["account"]["email"] == email and "password_hash" not in exported["account"]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.fill("#delete-form-password", "a long passphrase 7")
+    page.click("#delete-form button[type=submit]")
+    page.wait_for_selector("#signin:visible")  # back on the page, signed out
+    status, _ = _login(threadr_server, email, "a long passphrase 7")
+    assert status == 401
+
+
+def _login(base: str, email: str, password: str):
+    from tests.fixtures.accounts import _post
+
+    return _post(f"{base}/api/v1/auth/login", {"email": email, "password": password})

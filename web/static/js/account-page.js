@@ -22,7 +22,7 @@ export async function showAccountPage(root, api) {
   }
 }
 
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;

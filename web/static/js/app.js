@@ -1,6 +1,7 @@
 // The Threadr page: paste → generate (streamed) → edit (shared editor), copy, post, download,
 // save; history; the account page (/#account).
 import { showAccountPage } from './account-page.js';
+import './account-security.js';
 import { api, ApiError, session, streamThread } from './api.js';
 import { resetPhrase, shortTitle } from './draft.js';
 import { startMailLinks } from './mail-links.js';
