@@ -15,7 +15,15 @@ from pathlib import Path
 from cli.inputs import InputRefused
 from core import __version__
 from core.errors import ThreadrError
-from core.models import LinkPolicy, Mode, Numbering, NumberingPosition, ThreadOptions, Tone
+from core.models import (
+    LinkPolicy,
+    Mode,
+    Numbering,
+    NumberingPosition,
+    Platform,
+    ThreadOptions,
+    Tone,
+)
 
 
 class CliError(Exception):
@@ -43,6 +51,8 @@ def _add_thread_parser(sub) -> None:
     p.add_argument("--tone", choices=[t.value for t in Tone], default="neutral")
     p.add_argument("--hashtags", type=int, default=0, choices=range(0, 4), metavar="0-3")
     p.add_argument("--emoji", action="store_true", help="allow emoji in generated posts")
+    p.add_argument("--platform", choices=[x.value for x in Platform], default="x",
+                   help="the network whose length rules the posts follow")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -79,7 +89,7 @@ def _options(args) -> ThreadOptions:
         mode=Mode(args.mode), numbering=Numbering(args.numbering),
         numbering_position=NumberingPosition(args.numbering_position),
         link=LinkPolicy(args.link), max_posts=args.max_posts, tone=Tone(args.tone),
-        hashtags=args.hashtags, emoji=args.emoji,
+        hashtags=args.hashtags, emoji=args.emoji, platform=Platform(args.platform),
     )
 
 

@@ -93,3 +93,15 @@ def test_an_empty_input_is_refused():
     result = run("thread", "-f", "-", stdin="   \n ")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_a_thread_for_bluesky_follows_its_rules(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text(" ".join(f"Point {i} is about https://example.com/{'x' * 48}/{i} here."
+                             for i in range(30)))
+    result = run("thread", "-f", str(text), "--mode", "split", "--platform", "bluesky", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["options"]["platform"] == "bluesky"
+    assert all(p["weighted_length"] == len(p["text"]) <= 300 for p in data["posts"])
+    assert any(p["weighted_length"] > 280 for p in data["posts"])  # longer than X allows
