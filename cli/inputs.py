@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import sys
 
-
 from core.articles.charset import decode_body
 
 _MAGIC = (
