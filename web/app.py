@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from functools import partial
@@ -49,6 +51,7 @@ def create_app(
         app.cleanup_ctx.append(_services_ctx)
     if mounts:
         app.cleanup_ctx.append(partial(_mounts_ctx, mounts))
+    app.cleanup_ctx.append(_reminders_ctx)
     return app
 
 
@@ -78,3 +81,25 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
         if runs_in_serve(app[SETTINGS]):
             services.publish_queue.start()
         yield
+
+
+REMINDER_INTERVAL = 3600.0
+
+
+async def _reminders_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Hourly: mail the premium reminders that are due (each once, whichever worker sends)."""
+    from core.usecases.receipts import send_due_reminders
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(REMINDER_INTERVAL)
+            try:
+                await send_due_reminders(app[SERVICES])
+            except Exception:  # a database hiccup: try again next hour
+                logging.getLogger("threadr.receipts").warning("reminders failed", exc_info=True)
+
+    task = asyncio.get_running_loop().create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

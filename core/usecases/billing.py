@@ -18,6 +18,7 @@ from datetime import datetime
 from core.billing import events as ev
 from core.errors import BillingError, BillingNotConfigured, NotFound
 from core.services import Services
+from core.usecases import receipts
 
 log = logging.getLogger("threadr.billing")
 
@@ -105,7 +106,27 @@ async def apply_stripe_event(services: Services, event: dict) -> str:
             outcome = await _apply(tx, effect, services.clock(), services.settings.premium_days)
     log.info("stripe event", extra={"event_id": event["id"], "event_type": event["type"],
                                     "outcome": outcome})
+    if outcome == APPLIED:
+        await _money_mail(services, effect, event)
     return outcome
+
+
+async def _money_mail(services: Services, effect, event: dict) -> None:
+    """Receipt or revocation notice (each once per payment); never fails the webhook."""
+    if services.records is None or services.mail is None:
+        return
+    try:
+        if isinstance(effect, _Grant) and not effect.revoked:
+            paid = (event.get("data") or {}).get("object") or {}
+            amount = paid.get("amount_total")
+            await receipts.purchase_granted(
+                services, effect.payment_ref, amount if isinstance(amount, int) else None,
+                paid.get("currency") if isinstance(paid.get("currency"), str) else None)
+        elif isinstance(effect, ev.Revoke) and effect.payment_ref:
+            reason = "disputed" if "dispute" in event["type"] else "refunded"
+            await receipts.premium_revoked(services, effect.payment_ref, reason)
+    except Exception:
+        log.warning("could not record or mail a billing effect", exc_info=True)
 
 
 async def _prepare(services: Services, action: ev.Action):
