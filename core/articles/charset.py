@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import re
 
-
 _META_SCAN_BYTES = 4096
 _DETECT_BYTES = 65_536
 _TIE = 0.01  # charset-normalizer scores this close are a tie
