@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="show configuration and check every dependency")
     sub.add_parser("telegram", help="run the Telegram bot (long polling; TELEGRAM_TOKEN)")
     sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
+    from cli.admin import add_admin_parser  # `admin grant|revoke EMAIL`
+
+    add_admin_parser(sub)
     from cli.billing import add_billing_parser  # `billing reconcile [--since]`
 
     add_billing_parser(sub)
@@ -238,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
             from bots import run
 
             return getattr(run, f"run_{args.command}")(settings)
+        if args.command == "admin":
+            from cli.admin import run_admin
+
+            return asyncio.run(run_admin(args, settings))
         if args.command == "billing":
             from cli.billing import run_billing
 

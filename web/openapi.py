@@ -66,7 +66,7 @@ def _operation(route: Route, refs: dict) -> dict:
     }
     for status in route.statuses:
         op["responses"][str(status)] = _error_response(status)
-    if route.auth == "required":
+    if route.auth in ("required", "admin"):
         op["security"] = [{"bearer": []}]
     elif route.auth == "optional":
         op["security"] = [{}, {"bearer": []}]

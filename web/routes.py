@@ -15,6 +15,7 @@ from web import schemas as s
 from web import schemas_accounts as sa
 from web.views import account_security as sec
 from web.views import accounts, links, ops, threads
+from web.views import admin as adm
 from web.views.ops import STATIC
 
 # What an error status means on this API (one line each in the OpenAPI document).
@@ -46,7 +47,7 @@ class Route:
     summary: str
     ok: tuple[int, type[BaseModel] | None] = (200, None)
     body: type[BaseModel] | None = None
-    auth: str = "none"  # none | optional | required
+    auth: str = "none"  # none | optional | required | admin
     errors: tuple[int, ...] = ()
     tag: str = "threads"
     media: str = "application/json"  # of the success answer
@@ -124,6 +125,37 @@ def _accounts() -> list[Route]:
         Route("DELETE", "/api/v1/links/{platform}", links.unlink, "Unlink a chat account",
               ok=(204, None), auth="required", tag="accounts", errors=(401, 404, 503)),
         *_account_security(),
+        *_admin(),
+    ]
+
+
+def _admin() -> list[Route]:
+    def admin(method, path, handler, summary, ok, body=None, errors=(), params=()):
+        return Route(method, path, handler, summary, ok=ok, body=body, auth="admin",
+                     tag="admin", errors=(401, 403, *errors, 503),
+                     extra={"parameters": list(params)} if params else {})
+
+    def query(name, schema, required=False):
+        return {"name": name, "in": "query", "required": required, "schema": schema}
+
+    user = "/api/v1/admin/users/{user_id}/premium"
+    return [
+        admin("GET", "/api/v1/admin/kpis", adm.kpis,
+              "KPIs per day over a window (JSON, or CSV with format=csv)", (200, sa.KpiOut),
+              params=[query("days", {"type": "integer", "minimum": 1, "maximum": 366}),
+                      query("format", {"type": "string", "enum": ["json", "csv"]})]),
+        admin("GET", "/api/v1/admin/users", adm.user, "Look an account up by email",
+              (200, sa.UserLookupOut), errors=(404,),
+              params=[query("email", {"type": "string", "minLength": 3, "maxLength": 254},
+                            True)]),
+        admin("POST", user, adm.grant, "Give an account days of premium", (200, sa.PremiumOut),
+              sa.PremiumDays, errors=(404, *JSON_BODY)),
+        admin("DELETE", user, adm.revoke, "End an account's premium now", (200, sa.CountOut),
+              errors=(404,)),
+        admin("GET", "/api/v1/admin/audit", adm.audit_log, "Everyone's audit log, newest first",
+              (200, sa.AuditList),
+              params=[query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+                      query("before", {"type": "integer", "minimum": 1})]),
     ]
 
 
@@ -232,6 +264,7 @@ def _ops() -> list[Route]:
               tag="ops"),
         Route("GET", "/reset", ops.index, "The page, choosing a new password", public=False,
               tag="ops"),
+        Route("GET", "/admin", adm.page, "The operator's dashboard", public=False, tag="ops"),
     ]
 
 
@@ -262,5 +295,7 @@ def _strict_query(route: Route) -> Callable:
 def setup_routes(app: web.Application, table: list[Route]) -> None:
     for route in table:
         handler = route.handler if route.tag == "ops" else _strict_query(route)
+        if route.auth == "admin":
+            handler = adm.admin_only(handler)  # the one place operators are told apart
         app.router.add_route(route.method, route.path, handler)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)

@@ -105,3 +105,7 @@ class UserLookupOut(BaseModel):
     email: str | None
     plan: str
     identities: list[dict]
+
+
+class PremiumOut(BaseModel):
+    premium_until: str

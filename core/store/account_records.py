@@ -150,6 +150,12 @@ class AccountRecords:
             start, end)
         return [_times(r, "until") for r in rows]
 
+    async def end_grants(self, user_id: str, now: datetime) -> int:
+        """Revoke every live grant of the account (an operator's decision)."""
+        return await self.db.change(
+            "UPDATE premium_grants SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL "
+            "AND until > ?", now, user_id, now)
+
     async def grant_owner(self, source_ref: str) -> dict | None:
         return _times(await self.db.one(
             "SELECT user_id, starts_at, until, revoked_at FROM premium_grants "

@@ -21,6 +21,8 @@ _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 class SqlDb(Protocol):
+    dialect: str  # sqlite | postgres
+
     async def one(self, sql: str, *args: Any) -> dict | None: ...
 
     async def all(self, sql: str, *args: Any) -> list[dict]: ...
@@ -43,6 +45,8 @@ def _sqlite_value(value: Any) -> Any:
 
 class SqliteDb:
     """Over `SqliteStore`: its re-entrant transaction makes nested calls savepoints."""
+
+    dialect = "sqlite"
 
     def __init__(self, store) -> None:
         self._store = store
@@ -78,6 +82,8 @@ def _numbered(sql: str) -> str:
 
 class PostgresDb:
     """Over `PostgresStore`'s pool, or one connection inside `transaction()`."""
+
+    dialect = "postgres"
 
     def __init__(self, store, conn=None) -> None:
         self._store = store

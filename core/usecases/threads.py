@@ -276,13 +276,20 @@ async def _cache_get(services: Services, key: str) -> Thread | None:
         return None
 
 
+def _generator_label(thread: Thread) -> str:
+    """`offline`, `llm`, or `fallback:<reason>` (the operator's KPIs count each)."""
+    if thread.fallback_reason:
+        return f"fallback:{thread.fallback_reason}"[:64]
+    return thread.generator
+
+
 async def _record_usage(services: Services, caller: Caller, thread: Thread | None) -> None:
     """The usage record (also what quotas are rebuilt from); `None`: a charged hang-up.
     Handed to the usage log (batched off the request path by default, core.usage)."""
     usage = thread.usage if thread else None
     record = UsageRecord(
         caller.quota_key, caller.user_id, caller.platform,
-        thread.generator if thread else services.generator.name,
+        _generator_label(thread) if thread else services.generator.name,
         usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0,
         thread.cached if thread else False, services.clock(),
     )

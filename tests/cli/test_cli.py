@@ -46,7 +46,7 @@ def article_file(tmp_path) -> Path:
 def test_help_lists_the_commands():
     out = run("--help").stdout
     for command in ("serve", "thread", "migrate", "doctor", "telegram", "discord", "billing",
-                    "extension", "worker", "publish"):
+                    "extension", "worker", "publish", "admin"):
         assert command in out
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.fixtures.accounts import DATA_DIRS, outbox_link_token, sign_up_sync
+from tests.fixtures.services import run_in_own_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +92,49 @@ def _login(base: str, email: str, password: str):
     from tests.fixtures.accounts import _post
 
     return _post(f"{base}/api/v1/auth/login", {"email": email, "password": password})
+
+
+def test_the_admin_page_draws_kpi_charts_from_seeded_data(page, threadr_server):
+    from datetime import UTC, datetime, timedelta
+
+    from core.settings import Settings
+    from core.store.factory import open_store
+    from core.usage import UsageRecord
+
+    email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up_sync(threadr_server, email)
+    data_dir = DATA_DIRS[threadr_server]
+
+    async def seed():
+        store = await open_store(Settings(env="test", data_dir=data_dir))
+        try:
+            user = await store.get_user_by_email(email)
+            from core.store.account_records import AccountRecords
+            from core.store.sql import sql_db_for
+
+            await AccountRecords(sql_db_for(store)).set_role(user.id, "admin")
+            now = datetime.now(UTC)
+            mix = [("web", "offline"), ("extension", "llm"), ("telegram", "offline"),
+                   ("discord", "fallback:timeout"), ("api", "llm"), ("cli", "offline")]
+            await store.record_usages([
+                UsageRecord(f"ip:10.1.{d}.{n % 4}", None, *mix[(d + n) % 6], 80, 40, False,
+                            now - timedelta(days=d, minutes=n))
+                for d in range(7) for n in range(3 + (d * 5) % 9)])
+        finally:
+            await store.close()
+
+    run_in_own_loop(seed)  # playwright's sync API owns this thread's loop
+    page.set_viewport_size({"width": 900, "height": 1200})
+    page.goto("/")
+    page.click("#signin")
+    page.fill("#auth-email", email)
+    page.fill("#auth-password", "correct horse 1")
+    page.click("#auth-login")
+    page.wait_for_selector(f"#who:has-text('{email}')")
+    page.goto("/admin")
+    page.fill("#window-days", "7")
+    page.click("#window-form button[type=submit]")
+    page.wait_for_selector("body[data-loaded='true']")
+    assert page.locator("#chart-surface svg rect").count() > 7
+    assert page.locator("#chart-generator svg text", has_text="fallback:timeout").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "admin_dashboard.png"), full_page=True)

@@ -87,3 +87,18 @@ async def test_deleting_an_account_keeps_only_anonymous_books(store, records):
     assert books == [{"user_id": None, "amount_cents": 499}]
     assert (await records.list_audit(user.id))[0]["action"] == "account_deleted"
     assert await records.delete_account(user.id, entry) is False
+
+
+async def test_kpi_rows_count_per_day_on_both_backends(store, records):
+    from core.store.kpis import kpi_rows
+    from core.usage import UsageRecord
+
+    await store.record_usages([
+        UsageRecord("ip:a", None, "web", "offline", 0, 0, False, NOW),
+        UsageRecord("ip:b", None, "web", "llm", 10, 5, False, NOW),
+        UsageRecord("ip:b", None, "telegram", "llm", 1, 1, True, NOW - timedelta(days=1))])
+    rows = await kpi_rows(records.db, NOW - timedelta(days=1, hours=12), NOW + timedelta(hours=1))
+    assert [(r["day"], r["label"], r["n"]) for r in rows["by_surface"]] == [
+        ("2026-04-30", "telegram", 1), ("2026-05-01", "web", 2)]
+    assert [(r["day"], r["n"]) for r in rows["active"]] == [("2026-04-30", 1), ("2026-05-01", 2)]
+    assert rows["llm_tokens"] == 17 and rows["revenue"] == {} and rows["paying"] == 0
