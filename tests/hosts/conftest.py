@@ -1,5 +1,6 @@
-"""A small data centre: a data host (its own PostgreSQL and Redis bound to its addresses),
-two API hosts running `threadr serve`, and a client host, as network namespaces on a bridge.
+"""A small data centre: a data host (its own PostgreSQL and Redis bound to its addresses, and
+the X stand-in when a scenario starts it), two API hosts running `threadr serve`, two worker
+hosts for `threadr worker`, and a client host, as network namespaces on a bridge.
 
 Needs root and iproute2 (CI runs as root). Without them the tests skip on a developer's
 machine and fail under CI=true.
@@ -20,11 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.hosts.network import Host, TestNet
 from tests.scale.processes import JWT, REPO, _as_postgres, _pg_bin
 
 PORT = 8080
+X_PORT, X_RECORDS_PORT = 8090, 8091  # the X stand-in on the data host, and its records
 CLIENT_ADDRESSES = 5  # one source address per scenario: each starts with a fresh anonymous quota
 HAPROXY = """\
 global
@@ -113,6 +116,31 @@ class Cluster:
                              self.client_address(0))
         assert seconds is not None, self.log(name)
 
+    def start_x(self, plan: dict) -> str:
+        """The X stand-in on the data host with a fault plan; returns its records URL."""
+        address = self.data.address
+        self.data.start([sys.executable, "-m", "tests.hosts.x_host", address, str(X_PORT),
+                         str(X_RECORDS_PORT), json.dumps(plan)],
+                        log=self.dir / "x.log", env=self.env, cwd=REPO)
+        records = f"http://{address}:{X_RECORDS_PORT}/records"
+        assert self.watch(records, "count", "0", 20, self.client_address(0)) is not None, \
+            self.log("x")
+        return records
+
+    def start_worker(self, name: str) -> None:
+        host = self.net[name]
+        env = {**self.env, "THREADR_DATA_DIR": str(self.dir / name)}
+        host.start([str(Path(sys.executable).with_name("threadr")), "worker"],
+                   log=self.dir / f"{name}.log", env=env, cwd=REPO)
+
+    def flow(self, *args: str, timeout: float = 60) -> dict:
+        """tests/hosts/publish_flow.py on the client host; its JSON answer."""
+        done = self.client.run([sys.executable, "-m", "tests.hosts.publish_flow", *args],
+                               timeout=timeout + 30, capture_output=True, text=True, cwd=REPO,
+                               env=self.env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
     def start_load(self, requests: list[dict], seconds: float, source: str,
                    concurrency: int = 10) -> subprocess.Popen:
         spec = json.dumps({"requests": requests, "source": source, "seconds": seconds,
@@ -181,10 +209,12 @@ def cluster() -> Iterator[Cluster]:
     _require_root_networking()
     workdir = Path(tempfile.mkdtemp(prefix="threadr-hosts-"))
     workdir.chmod(0o755)  # the postgres user reaches its folder through it
-    hosts = {"data": 2, "api1": 1, "api2": 1, "worker": 1, "lb": 1, "client": CLIENT_ADDRESSES}
+    hosts = {"data": 2, "api1": 1, "api2": 1, "worker": 1, "worker2": 1, "lb": 1,
+             "client": CLIENT_ADDRESSES}
     with TestNet(hosts) as net:
         try:
             database_url, redis_url = _start_data_host(net, workdir)
+            x = f"http://{net['data'].address}:{X_PORT}"
             env = {
                 **{k: v for k, v in os.environ.items()
                    if not k.startswith(("OPENAI_", "STRIPE_", "THREADR_", "REDIS_",
@@ -193,6 +223,10 @@ def cluster() -> Iterator[Cluster]:
                 "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                 "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3", "DRAIN_SECONDS": "1.5",
                 "FREE_DAILY_QUOTA": "3", "BURST_PER_MINUTE": "1000",
+                "X_CLIENT_ID": "x-client", "X_API_BASE": x,
+                "X_AUTHORIZE_URL": f"{x}/i/oauth2/authorize", "X_TOKEN_URL": f"{x}/2/oauth2/token",
+                "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "PUBLISH_LEASE_SECONDS": "2", "PUBLISH_RETRY_SECONDS": "0.05",
             }
             done = net["api1"].run([str(Path(sys.executable).with_name("threadr")), "migrate"],
                                    env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
@@ -202,7 +236,7 @@ def cluster() -> Iterator[Cluster]:
             cluster.start_api("api2")
             yield cluster
         finally:
-            for name in ("lb", "api1", "api2", "worker"):
+            for name in ("lb", "api1", "api2", "worker", "worker2"):
                 net[name].kill_all(15)
             net["data"].run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(workdir / "pg" / "data"),
                                           "-m", "immediate", "stop"]),

@@ -11,13 +11,14 @@ from aiohttp import web
 
 
 async def serve_on_loopback(
-    app: web.Application, *, tls: ssl.SSLContext | None = None, **runner_options
+    app: web.Application, *, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1",
+    port: int = 0, **runner_options
 ) -> tuple[web.AppRunner, int]:
-    """Serve `app` on 127.0.0.1 at a free port; returns the runner (`cleanup()` stops it)
-    and the port."""
+    """Serve `app` on 127.0.0.1 at a free port (or on `host`:`port`: a test host's address);
+    returns the runner (`cleanup()` stops it) and the port."""
     runner = web.AppRunner(app, **runner_options)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
+    site = web.TCPSite(runner, host, port, ssl_context=tls)
     await site.start()
     return runner, site._server.sockets[0].getsockname()[1]
 

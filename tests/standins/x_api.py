@@ -15,16 +15,16 @@ USER_ID, USERNAME = "1001", "threadr_tester"
 
 
 class XStandIn:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host, self.port = host, port  # another address: a test host (tests/hosts)
         self.tokens, self.faults = Tokens(), Faults()
         self.tweets: list[dict] = []
         self.client_id = "x-client"
         self.runner = None
-        self.port = 0
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     async def start(self) -> XStandIn:
         app = web.Application()
@@ -34,7 +34,7 @@ class XStandIn:
         app.router.add_get("/2/users/me", self.me)
         app.router.add_post("/2/tweets", self.create)
         app.router.add_get("/2/users/{id}/tweets", self.timeline)
-        self.runner, self.port = await serve_on_loopback(app)
+        self.runner, self.port = await serve_on_loopback(app, host=self.host, port=self.port)
         return self
 
     async def close(self) -> None:
