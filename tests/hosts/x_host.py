@@ -4,8 +4,9 @@
 
 serves `tests.standins.x_api.XStandIn` on ADDRESS:PORT with the fault plan PLAN_JSON
 ({"4": {"status": 500, "lost": true, "delay": 8}}: post 4 stored, its answer held back), and
-its records on ADDRESS:RECORDS_PORT (GET /records → {"count", "tweets", "fired"}) for the
-test to read from the client host. Runs until SIGTERM/SIGKILL.
+its records on ADDRESS:RECORDS_PORT (GET /records → {"count", "tweets", "fired", "at"}; `at`:
+the wall clock each post was stored, sampled every 10 ms) for the test to read from the client
+host. Runs until SIGTERM/SIGKILL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 
 from aiohttp import web
 
@@ -26,18 +28,26 @@ async def main(address: str, port: int, records_port: int, plan: dict) -> None:
     x = XStandIn(host=address, port=port)
     x.faults.plan = {int(n): Fault(**fault) for n, fault in plan.items()}
     await x.start()
+    stored_at: list[float] = []
+
+    async def sample() -> None:
+        while True:  # ended with the process
+            stored_at.extend(time.time() for _ in range(len(x.tweets) - len(stored_at)))
+            await asyncio.sleep(0.01)
 
     async def records(request: web.Request) -> web.Response:
         return web.json_response({"count": len(x.tweets), "tweets": x.tweets,
-                                  "fired": x.faults.fired})
+                                  "fired": x.faults.fired, "at": stored_at})
 
     app = web.Application()
     app.router.add_get("/records", records)
     runner, _ = await serve_on_loopback(app, host=address, port=records_port)
+    sampler = asyncio.create_task(sample())
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     await stop.wait()
+    sampler.cancel()
     await runner.cleanup()
     await x.close()
 
