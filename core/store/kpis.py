@@ -39,7 +39,11 @@ async def kpi_rows(db: SqlDb, start: datetime, end: datetime) -> dict:
     tokens = await db.one(
         "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) AS n FROM usage_records "
         "WHERE at >= ? AND at < ?", start, end)
+    outcomes = await db.all(
+        "SELECT name, count(*) AS n FROM analytics_events WHERE name IN "
+        "('quota_rejected', 'thread_failed') AND at >= ? AND at < ? GROUP BY name", start, end)
     return {
+        "outcomes": {r["name"]: int(r["n"]) for r in outcomes},
         "by_surface": await _by_day(db, "platform", start, end),
         "by_generator": await _by_day(db, "generator", start, end),
         "active": active, "accounts": accounts, "paying": int(paying["n"]),

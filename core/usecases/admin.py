@@ -39,13 +39,19 @@ async def kpis(services: Services, days: int, end: datetime | None = None) -> di
     accounts = rows["accounts"]
     tokens = rows["llm_tokens"]
     new = int(accounts["new"])
+    threads = sum(sum(v) for v in surfaces.values())
+    rejected = rows["outcomes"].get("quota_rejected", 0)
+    failed = rows["outcomes"].get("thread_failed", 0)
+    attempts = threads + rejected + failed
     return {
         "start": start.isoformat(), "end": stop.isoformat(), "days": labels,
         "threads_by_surface": surfaces,
         "threads_by_generator": _series(rows["by_generator"], labels),
         "active_identities": active.get("active", [0] * days),
         "totals": {
-            "threads": sum(sum(v) for v in surfaces.values()),
+            "threads": threads,
+            "error_rate": round(failed / attempts, 4) if attempts else 0.0,
+            "quota_rejection_rate": round(rejected / attempts, 4) if attempts else 0.0,
             "new_accounts": new,
             "verified_share": round(int(accounts["verified"]) / new, 4) if new else 0.0,
             "paying_accounts": rows["paying"],

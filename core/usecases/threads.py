@@ -9,10 +9,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from core.errors import InvalidInput, NotFound, PostTooLong
+from core.errors import InvalidInput, NotFound, PostTooLong, QuotaExceeded
 from core.generate.base import OnPost
 from core.models import (
     DEFAULT_MAX_POSTS,
@@ -64,7 +65,11 @@ async def generate_thread(
     premium = await _is_premium(services, caller)
     caller = caller.for_plan(premium)
     _check_post_limit(request.options, premium)
-    reservation = await services.quotas.reserve(caller.quota_key, premium)
+    try:
+        reservation = await services.quotas.reserve(caller.quota_key, premium)
+    except QuotaExceeded:
+        await _record_outcome(services, "quota_rejected", caller, "quota_exceeded")
+        raise
     delivery = _Delivery(on_post)
     started = asyncio.get_running_loop().time()
     try:
@@ -112,6 +117,9 @@ async def _settle_failure(services, caller, reservation, delivery, started) -> N
     seen); any other failure gives the unit back. A failure that cost real work (over
     `_EXPENSIVE_SECONDS`) still counts one more against the burst limit."""
     services.metrics.generations.labels(services.generator.name, "failed").inc()
+    error = sys.exc_info()[1]
+    await _record_outcome(services, "thread_failed", caller,
+                          getattr(error, "code", type(error).__name__))
     if delivery.delivered:
         await reservation.commit()
         await _record_usage(services, caller, None)
@@ -274,6 +282,16 @@ async def _cache_get(services: Services, key: str) -> Thread | None:
     except (ValueError, KeyError, TypeError):
         log.warning("discarding an unreadable cache entry")
         return None
+
+
+async def _record_outcome(services: Services, name: str, caller: Caller, code: str) -> None:
+    """A rejected or failed generation, for the operator's error and rejection rates."""
+    try:
+        async with asyncio.timeout(_USAGE_RECORD_BUDGET):
+            await services.store.record_event(name, caller.user_id,
+                                              {"platform": caller.platform, "code": code})
+    except Exception:  # accounting must never change the answer
+        log.warning("could not record a generation outcome", exc_info=True)
 
 
 def _generator_label(thread: Thread) -> str:

@@ -134,3 +134,26 @@ async def test_the_role_takes_effect_on_the_next_request(client, services, grant
         await admin.set_admin(services, "ada@example.com", False)
     status = (await client.get("/api/v1/admin/kpis", headers=headers)).status
     assert status == (200 if grant else 403)
+
+
+async def test_error_and_quota_rejection_rates_count_failed_and_refused_generations(
+        aiohttp_client, web_settings):
+    from core.bootstrap import build_services
+    from web.app import create_app
+
+    settings = web_settings.with_(free_daily_quota=2)
+    async with build_services(settings) as services:
+        client = await aiohttp_client(create_app(settings, services=services))
+        boss = await _admin(client, services)
+        await mark_verified(services, "boss@example.com")
+        made = [await client.post("/api/v1/threads", headers=boss,
+                                  json={"text": f"Article {i}. " + "Words here. " * 30})
+                for i in range(3)]  # two delivered, the third refused by the quota
+        assert [r.status for r in made] == [200, 200, 429]
+        empty = await client.post("/api/v1/threads", json={"html": "<p></p>" * 3,
+                                                           "url": "https://x.example/a"})
+        assert empty.status == 422  # a failed generation (anonymous quota still free)
+        totals = (await (await client.get("/api/v1/admin/kpis?days=1",
+                                          headers=boss)).json())["totals"]
+        assert totals["threads"] == 2
+        assert totals["quota_rejection_rate"] == 0.25 and totals["error_rate"] == 0.25

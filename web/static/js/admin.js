@@ -55,7 +55,9 @@ function showTotals(t) {
   const rows = [['Threads', t.threads], ['New accounts', t.new_accounts],
     ['Verified share', `${Math.round(t.verified_share * 100)}%`], ['Paying accounts', t.paying_accounts],
     ['Conversion', `${(t.conversion * 100).toFixed(1)}%`], ['Revenue', money(t.revenue_cents)],
-    ['LLM tokens', t.llm_tokens], ['LLM cost (est.)', `$${t.llm_cost_usd.toFixed(2)}`]];
+    ['LLM tokens', t.llm_tokens], ['LLM cost (est.)', `$${t.llm_cost_usd.toFixed(2)}`],
+    ['Error rate', `${(t.error_rate * 100).toFixed(1)}%`],
+    ['Quota rejections', `${(t.quota_rejection_rate * 100).toFixed(1)}%`]];
   $('totals').replaceChildren(...rows.flatMap(([k, v]) => [
     Object.assign(document.createElement('dt'), { textContent: k }),
     Object.assign(document.createElement('dd'), { textContent: String(v) })]));
