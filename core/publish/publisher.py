@@ -1,7 +1,8 @@
 """Running one publication, exactly once through faults.
 
-- One worker at a time: a publication is leased (`claim_publication`); a worker that dies
-  loses the lease and another resumes after `PUBLISH_LEASE_SECONDS`.
+- One worker at a time: a publication is leased (`claim_publication`), the lease renewed
+  before each post; a worker that dies loses it and another resumes after
+  `PUBLISH_LEASE_SECONDS`.
 - Each post's remote id is recorded before the next is sent, so a run resumes at the first
   unrecorded post. Before a send, the attempt itself is recorded: a post attempted but not
   recorded (a crash or timeout between the call and the record) is looked up before it is sent
@@ -75,6 +76,10 @@ class _Run:
     async def _one(self, index: int, text: str, chain: list[Sent]) -> Sent:
         key, store = _key(self.pub, index), self.s.store
         attempted, tries = index in self.pub.sent, 0
+        # The lease covers one post, not the whole thread: renewed before each, a live worker
+        # posting a long thread slowly is never taken over by the sweeper mid-thread.
+        lease = timedelta(seconds=self.s.settings.publish_lease_seconds)
+        await store.extend_lease(self.pub.id, self.s.clock() + lease)
         while True:
             try:
                 found = (await self.net.find_sent(self.dest, text, index, chain, key)

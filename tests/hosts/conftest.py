@@ -48,7 +48,8 @@ backend apis
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 300ms fall 1 rise 2
+  timeout check 2s
+  default-server inter 300ms fall 2 rise 2
 {servers}
 """
 
@@ -221,7 +222,7 @@ def cluster() -> Iterator[Cluster]:
                                         "DATABASE_"))},
                 "PYTHONPATH": str(REPO), "THREADR_ENV": "test", "JWT_SECRET": JWT,
                 "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3", "DRAIN_SECONDS": "1.5",
+                "LOG_LEVEL": "WARNING", "SHUTDOWN_GRACE": "3", "DRAIN_SECONDS": "2.5",
                 "FREE_DAILY_QUOTA": "3", "BURST_PER_MINUTE": "1000",
                 "X_CLIENT_ID": "x-client", "X_API_BASE": x,
                 "X_AUTHORIZE_URL": f"{x}/i/oauth2/authorize", "X_TOKEN_URL": f"{x}/2/oauth2/token",

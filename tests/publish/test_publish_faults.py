@@ -91,6 +91,31 @@ async def test_a_crash_between_the_call_and_the_record_resumes_without_a_duplica
     assert len({s.remote_id for s in done.sent.values()}) == 7
 
 
+async def test_a_live_worker_slower_than_its_lease_is_not_taken_over_mid_thread(
+        backend_settings, services, networks):
+    user_id, dest = await connected(services, "x", networks)
+    pub_id = await publication(services, user_id, dest.id)
+    lease = services.settings.publish_lease_seconds
+    mark, posting = services.store.mark_post_sent, asyncio.Event()
+
+    async def slow_post(*args):  # each post takes half a lease: the thread, 3.5 leases
+        posting.set()
+        await asyncio.sleep(lease / 2)
+        return await mark(*args)
+
+    services.store.mark_post_sent = slow_post
+    async with build_services(backend_settings) as sweeper:
+        first = asyncio.create_task(run_publication(services, pub_id))
+        await asyncio.wait_for(posting.wait(), 10)  # the first worker holds it
+        takeovers = []
+        while not first.done():  # bounded: the first run ends after ~3.5 leases
+            takeovers.append(await run_publication(sweeper, pub_id))
+            await asyncio.sleep(0.2)
+        assert await first == "published"
+    assert set(takeovers) == {None}
+    assert stored_texts("x", networks["x"]) == SEVEN
+
+
 async def test_two_workers_on_one_database_publish_each_post_once(
         backend_settings, services, networks):
     user_id, dest = await connected(services, "mastodon", networks)
