@@ -80,12 +80,21 @@ class SentinelGroup:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is valid and free too."""
+    for _ in range(200):  # bounded
+        port = free_port()
+        if port + 10000 <= 65535 and not _listening(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
 class ClusterGroup:
     """Three masters, no replicas: 16384 slots split three ways."""
 
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="threadr-cluster-"))
-        self.ports = [free_port() for _ in range(3)]
+        self.ports = [_cluster_port() for _ in range(3)]
         self.processes: list[subprocess.Popen] = []
 
     @property
