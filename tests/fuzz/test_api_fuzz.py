@@ -69,7 +69,11 @@ def live_server(tmp_path_factory, pg_module_database_url, redis_url):
     prefix = f"threadr_fuzz_{uuid.uuid4().hex}:"
     api = stripe.standin
     server = spawn(tmp_path_factory.mktemp("fuzz"), "fuzz", DATABASE_URL=pg_module_database_url,
-                   REDIS_URL=redis_url, REDIS_PREFIX=prefix, FETCH_ALLOWED_PORTS="",
+                   REDIS_URL=redis_url, REDIS_PREFIX=prefix,
+                   # Nothing leaves the machine: every http(s) URL (articles, Mastodon
+                   # instances, Bluesky services) is refused by the real address policy.
+                   FETCH_ALLOWED_PORTS="9", BLUESKY_SERVICE="http://127.0.0.1:9",
+                   X_CLIENT_ID="fuzz-client",
                    FREE_DAILY_QUOTA="10000000", PREMIUM_DAILY_QUOTA="10000000",
                    BURST_PER_MINUTE="10000000", STRIPE_SECRET_KEY=api.secret_key,
                    STRIPE_WEBHOOK_SECRET=api.webhook_secret, STRIPE_API_BASE=api.base_url)
