@@ -7,13 +7,17 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from core.logs import configure_logging
-    from core.settings import Settings
+    from core.settings import Settings, SettingsError
 
     args = sys.argv[1:] if argv is None else argv
     if args not in (["telegram"], ["discord"]):
         print("usage: python -m bots telegram|discord", file=sys.stderr)
         return 2
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"python -m bots: configuration error: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings)
     from bots.run import run_discord, run_telegram
 

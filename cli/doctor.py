@@ -56,8 +56,10 @@ async def _llm(settings: Settings) -> str:
 
 def _static(settings: Settings) -> list[tuple[str, bool, str]]:
     out = []
+    from core.bootstrap import jwt_secret
+
     try:
-        settings.resolved_jwt_secret()
+        jwt_secret(settings)
         out.append(("jwt secret", True, "set" if settings.jwt_secret else "generated (embedded)"))
     except RuntimeError as exc:
         out.append(("jwt secret", False, str(exc)))

@@ -11,7 +11,6 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import jwt
 from argon2 import PasswordHasher as _Argon2
@@ -19,9 +18,6 @@ from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import InvalidInput, InvalidLinkCode, Unauthorized
-
-if TYPE_CHECKING:
-    from core.settings import Settings
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 API_TOKEN_PREFIX = "thr_"
@@ -113,11 +109,6 @@ class TokenService:
         self._audience = audience
         self._ttl = ttl_minutes * 60
         self._clock = clock
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TokenService:
-        return cls(settings.resolved_jwt_secret(), settings.jwt_audience,
-                   settings.jwt_ttl_minutes)
 
     def issue(self, user_id: str, session_id: str | None = None) -> str:
         """An access token; `session_id` (`sid`) ties it to a session revocable server-side."""

@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.keyfiles import jwt_secret
 from core.services import Services
 from core.settings import Settings
 
@@ -79,7 +80,7 @@ async def build_services(settings: Settings, **overrides) -> AsyncIterator[Servi
             generator=generator,
             offline=offline,
             passwords=PasswordHasher(),
-            tokens=TokenService(settings.resolved_jwt_secret(), settings.jwt_audience,
+            tokens=TokenService(jwt_secret(settings), settings.jwt_audience,
                                 settings.jwt_ttl_minutes),
             quotas=Quotas(counters, settings, metrics, charged_since=usage.count_since),
             usage=usage,

@@ -8,58 +8,55 @@ reads `os.environ`. Secrets (JWT_SECRET, OPENAI_API_KEY, STRIPE_*, bot tokens) a
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
+import pydantic
 from platformdirs import user_data_dir
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
-from core.datadir import private_dir
 
-
-class SecretStr(str):
-    """A string whose repr/str in logs is masked. Use `.reveal()` where the value is needed."""
-
-    def __repr__(self) -> str:
-        return "SecretStr('**********')" if self else "SecretStr('')"
+class SecretStr(pydantic.SecretStr):
+    """A secret masked in repr/str and logs. Use `.reveal()` where the value is needed."""
 
     def reveal(self) -> str:
-        return str.__str__(self)
+        return self.get_secret_value()
 
     def masked(self) -> str:
         return "**********" if self else ""
 
 
-def _bool(value: str) -> bool:
-    v = value.strip().lower()
-    if v in {"1", "true", "yes", "on"}:
-        return True
-    if v in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in value.split(",") if item.strip())
+class SettingsError(ValueError):
+    """A setting from the environment is invalid; the message is one line naming it."""
 
 
 def default_data_dir() -> Path:
     return Path(user_data_dir("threadr", appauthor=False))
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
+    """Every setting; `Settings(...)` takes exactly what it is given (tests), `from_env()`
+    reads the environment (the doors, once at start-up). An empty variable means the default.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True, case_sensitive=False, env_ignore_empty=True, enable_decoding=False,
+        extra="forbid", validate_by_name=True, validate_by_alias=True)
+
     # --- general ---
-    env: str = "development"  # THREADR_ENV: development | production | test
-    data_dir: Path = field(default_factory=default_data_dir)  # THREADR_DATA_DIR
+    env: Literal["development", "production", "test"] = Field(
+        "development", validation_alias="THREADR_ENV")
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="THREADR_DATA_DIR")
     log_level: str = "INFO"
     log_json: bool = True
     public_url: str = ""  # PUBLIC_URL: where people reach the web page ("": the request's origin)
     # --- web ---
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 1
+    host: str = Field("127.0.0.1", validation_alias="THREADR_HOST")
+    port: int = Field(8080, validation_alias="THREADR_PORT")
+    workers: int = Field(1, validation_alias="THREADR_WORKERS")
     shutdown_grace: float = 20.0
     drain_seconds: float = 0.0  # on SIGTERM /readyz says 503 this long before closing
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-For is believed
@@ -81,7 +78,7 @@ class Settings:
     db_connect_timeout: float = 1.0  # seconds to open a PostgreSQL connection
     db_acquire_timeout: float = 0.5  # seconds to wait for a free pool connection
     db_command_timeout: float = 1.0  # seconds one statement may take (frozen database → 503)
-    migrations_dir: str = ""  # "" → the repository's migrations/ folder
+    migrations_dir: str = Field("", validation_alias="THREADR_MIGRATIONS_DIR")  # "" → repo's
     # --- accounts ---
     jwt_secret: SecretStr = SecretStr("")
     jwt_audience: str = "threadr"
@@ -108,7 +105,7 @@ class Settings:
     fetch_max_redirects: int = 3
     fetch_allow_loopback: bool = False  # TEST ONLY: lets tests serve pages from 127.0.0.1
     # --- LLM ---
-    generator: str = "offline"  # offline | llm
+    generator: Literal["offline", "llm"] = Field("offline", validation_alias="THREADR_GENERATOR")
     openai_api_key: SecretStr = SecretStr("")
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
@@ -123,7 +120,7 @@ class Settings:
     stripe_webhook_secret: SecretStr = SecretStr("")
     stripe_api_base: str = ""
     stripe_price_id: str = ""  # subscription mode uses a Price id
-    stripe_mode: str = "payment"  # payment | subscription
+    stripe_mode: Literal["payment", "subscription"] = "payment"
     premium_price_cents: int = 499
     premium_currency: str = "usd"
     premium_days: int = 30
@@ -131,7 +128,7 @@ class Settings:
     telegram_token: SecretStr = SecretStr("")
     telegram_api_base: str = ""  # e.g. http://127.0.0.1:8081/bot for a stand-in
     telegram_webhook_secret: SecretStr = SecretStr("")
-    telegram_mode: str = "polling"  # polling | webhook
+    telegram_mode: Literal["polling", "webhook"] = "polling"
     discord_token: SecretStr = SecretStr("")
     discord_api_base: str = ""
     discord_gateway_url: str = ""
@@ -174,58 +171,37 @@ class Settings:
     def billing_configured(self) -> bool:
         return bool(self.stripe_secret_key and self.stripe_webhook_secret)
 
-    @property
-    def llm_configured(self) -> bool:
-        return self.generator == "llm" and bool(self.openai_base_url or self.openai_api_key)
+    @field_validator("trusted_proxies", "cors_origins", "extension_ids",
+                     "fetch_allowed_ports", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _expand_user(cls, value: Any) -> Any:
+        return Path(value).expanduser() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        return (init_settings,)  # the environment is read by from_env() only
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
-        """Read every field from its upper-case environment variable (see `.env.example`)."""
-        env = os.environ if env is None else env
-        values: dict = {}
-        for f in fields(cls):
-            name = _ENV_NAMES.get(f.name, f.name.upper())
-            if name not in env:
-                continue
-            raw = env[name]
-            if raw == "" and str(f.type) not in ("str", "SecretStr", "tuple[str, ...]"):
-                continue  # an empty value means "use the default"
-            values[f.name] = _convert(f.name, cls.__dataclass_fields__[f.name].type, raw)
-        values.update(overrides)
-        return cls(**values)
+        """Read every field from its environment variable (see `.env.example`). Raises
+        `SettingsError` with one line naming the variable (and the allowed values)."""
+        values = _Environment(cls, os.environ if env is None else env)()
+        try:
+            return cls(**{**values, **overrides})
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
 
     def with_(self, **changes) -> Settings:
-        from dataclasses import replace
-
-        return replace(self, **changes)
-
-    def resolved_jwt_secret(self) -> str:
-        """The JWT key. Production requires JWT_SECRET; the embedded default persists one."""
-        return self._secret(self.jwt_secret, "JWT_SECRET", "jwt_secret",
-                            lambda: secrets.token_urlsafe(48))
-
-    def resolved_token_key(self) -> str:
-        """The key encrypting destination tokens at rest (Fernet). Production requires
-        TOKEN_ENCRYPTION_KEY; the embedded default generates one into the data dir (0600)."""
-        from cryptography.fernet import Fernet
-
-        return self._secret(self.token_encryption_key, "TOKEN_ENCRYPTION_KEY",
-                            "token_encryption_key", lambda: Fernet.generate_key().decode())
-
-    def _secret(self, value: SecretStr, env_name: str, file_name: str, generate) -> str:
-        if value:
-            return value.reveal()
-        if self.is_production:
-            raise RuntimeError(f"{env_name} must be set in production (THREADR_ENV=production)")
-        path = self.data_dir / file_name
-        if path.exists():
-            return path.read_text().strip()
-        private_dir(path.parent)
-        secret = generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secret)
-        return secret
+        """A copy with `changes`, validated like the original."""
+        return type(self)(**{**dict(self), **changes})
 
     def safety_problems(self) -> list[str]:
         """Settings that must never run in production (one line each; `serve` refuses to
@@ -243,47 +219,48 @@ class Settings:
     def public_dict(self) -> dict:
         """Every setting, secrets masked: for `threadr doctor` and start-up logs."""
         out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, SecretStr):
-                value = value.masked()
-            elif f.name in ("database_url", "redis_url") and value:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, pydantic.SecretStr):
+                value = "**********" if value else ""
+            elif name in ("database_url", "redis_url") and value:
                 value = _mask_url_password(value)
-            out[f.name] = value if not isinstance(value, Path) else str(value)
+            out[name] = value if not isinstance(value, Path) else str(value)
         return out
 
 
-_ENV_NAMES = {
-    "env": "THREADR_ENV",
-    "data_dir": "THREADR_DATA_DIR",
-    "host": "THREADR_HOST",
-    "port": "THREADR_PORT",
-    "workers": "THREADR_WORKERS",
-    "generator": "THREADR_GENERATOR",
-    "migrations_dir": "THREADR_MIGRATIONS_DIR",
-}
+def env_name(field: str) -> str:
+    """The environment variable of a `Settings` field (`generator` → `THREADR_GENERATOR`)."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else field.upper()
 
 
-def _convert(name: str, type_: str, raw: str):
-    t = str(type_)
-    try:
-        if t == "SecretStr":
-            return SecretStr(raw)
-        if t == "Path":
-            return Path(raw).expanduser()
-        if t == "bool":
-            return _bool(raw)
-        if t == "int":
-            return int(raw)
-        if t == "float":
-            return float(raw)
-        if t == "tuple[int, ...]":
-            return tuple(int(x) for x in _csv(raw))
-        if t == "tuple[str, ...]":
-            return _csv(raw)
-        return raw
-    except ValueError as exc:
-        raise ValueError(f"invalid value for {name.upper()}: {exc}") from None
+class _Environment(EnvSettingsSource):
+    """The environment source, reading a given mapping (os.environ by default)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if field.lower() in Settings.model_fields:
+        field = field.lower()
+    name = next((n for n in Settings.model_fields if field in (n, env_name(n))), field)
+    variable = env_name(name) if name in Settings.model_fields else field
+    annotation = Settings.model_fields[name].annotation if name in Settings.model_fields else None
+    secret = isinstance(annotation, type) and issubclass(annotation, pydantic.SecretStr)
+    shown = "" if secret else f"={error.get('input')!r}"
+    allowed = get_args(annotation) if get_origin(annotation) is Literal else ()
+    if allowed:
+        return f"invalid value for {variable}{shown}: allowed values are {', '.join(allowed)}"
+    return f"invalid value for {variable}{shown}: {error['msg']}"
 
 
 def _mask_url_password(url: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 
 from core.datadir import lock
-from core.settings import Settings
+from core.settings import Settings, SettingsError
 from web.app import Mount, create_app
 from web.guard import GuardedRunner, exit_after
 from web.keys import DRAINING
@@ -140,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"python -m web.server: configuration error: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings)
     run(settings, args.host or settings.host, settings.port if args.port is None else args.port)
     return 0

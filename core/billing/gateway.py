@@ -64,8 +64,6 @@ def idempotency_key(user_id: str, attempt_key: str) -> str:
 
 class StripeBilling:
     def __init__(self, settings: Settings) -> None:
-        if settings.stripe_mode not in ("payment", "subscription"):
-            raise InvalidInput("STRIPE_MODE must be 'payment' or 'subscription'.")
         if settings.stripe_mode == "subscription" and not settings.stripe_price_id:
             raise InvalidInput("STRIPE_PRICE_ID is required when STRIPE_MODE=subscription.")
         self._settings = settings

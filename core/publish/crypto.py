@@ -1,6 +1,6 @@
 """Destination tokens at rest: a JSON object encrypted with Fernet (AES-128-CBC + HMAC).
 
-The key is `Settings.resolved_token_key()`: TOKEN_ENCRYPTION_KEY, or (embedded default) one
+The key is `core.keyfiles.token_key(settings)`: TOKEN_ENCRYPTION_KEY, or (embedded default) one
 generated once into the data dir with mode 0600. A repr never shows a secret.
 """
 

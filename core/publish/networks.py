@@ -4,6 +4,7 @@ HTTP session and one client per network."""
 from __future__ import annotations
 
 from core.articles.netguard import AddressPolicy
+from core.keyfiles import token_key
 from core.models import Platform
 from core.publish.bluesky import BlueskyNetwork
 from core.publish.crypto import TokenCipher
@@ -15,7 +16,7 @@ from core.settings import Settings
 
 class Networks:
     def __init__(self, settings: Settings, policy: AddressPolicy | None = None) -> None:
-        self.cipher = TokenCipher(settings.resolved_token_key())
+        self.cipher = TokenCipher(token_key(settings))
         self.http = NetHttp(policy or AddressPolicy.from_settings(settings))
         self.x = XNetwork(settings, self.http)
         self.bluesky = BlueskyNetwork(self.http)

@@ -69,7 +69,7 @@ async def services(store, redis_url, redis_prefix, tmp_path):
     counters = FallbackCounters(primary, settings, metrics, logging.getLogger("test.accounts"))
     built = Services(
         settings=settings, store=store, counters=counters, fetcher=None, generator=None,
-        offline=None, passwords=RecordingHasher(), tokens=TokenService.from_settings(settings),
+        offline=None, passwords=RecordingHasher(), tokens=TokenService("j" * 48, settings.jwt_audience, 60),
         quotas=Quotas(counters, settings, metrics), metrics=metrics, clock=Clock(),
         records=AccountRecords(sql_db_for(store)),
         mail=MailSender(OutboxMailer(tmp_path / "outbox", "Threadr <t@example.com>"), 1),
