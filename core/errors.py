@@ -1,7 +1,8 @@
 """Domain errors, defined once and translated at each door (HTTP middleware, bot handlers, CLI).
 
 Every error carries a stable machine `code`, a human `message` safe to show to the person,
-and `status`, the HTTP status the web door answers with (the bots and the CLI ignore it).
+and its data (`details`, plus typed attributes such as `retry_after`). No HTTP status: each door
+maps errors itself (the web door in `web/errors.py`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 class ThreadrError(Exception):
     code = "error"
-    status = 400
     message = "Something went wrong."
 
     def __init__(self, message: str | None = None, **details) -> None:
@@ -19,41 +19,41 @@ class ThreadrError(Exception):
 
 
 class InvalidInput(ThreadrError):
-    code, status, message = "invalid_input", 422, "The request is not valid."
+    code, message = "invalid_input", "The request is not valid."
 
 
 class PayloadTooLarge(ThreadrError):
-    code, status, message = "payload_too_large", 413, "The request body is too large."
+    code, message = "payload_too_large", "The request body is too large."
 
 
 class ClientClosed(ThreadrError):
     """The client went away while we read its request: nothing to answer, nothing to log."""
 
-    code, status, message = "client_closed", 400, "The request body was not received."
+    code, message = "client_closed", "The request body was not received."
 
 
 class UnsupportedMediaType(ThreadrError):
-    code, status, message = "unsupported_media_type", 415, "Send JSON (application/json)."
+    code, message = "unsupported_media_type", "Send JSON (application/json)."
 
 
 class BlockedUrl(ThreadrError):
-    code, status, message = "blocked_url", 400, "This address cannot be fetched."
+    code, message = "blocked_url", "This address cannot be fetched."
 
 
 class FetchFailed(ThreadrError):
-    code, status, message = "fetch_failed", 502, "The page could not be fetched."
+    code, message = "fetch_failed", "The page could not be fetched."
 
 
 class PageTooLarge(FetchFailed):
-    code, status, message = "page_too_large", 422, "The page is too large to fetch."
+    code, message = "page_too_large", "The page is too large to fetch."
 
 
 class UnsupportedContent(ThreadrError):
-    code, status, message = "unsupported_content", 422, "That address is not an HTML or text page."
+    code, message = "unsupported_content", "That address is not an HTML or text page."
 
 
 class Paywalled(ThreadrError):
-    code, status = "paywalled", 422
+    code = "paywalled"
     message = (
         "This page is behind a paywall or sign-in. Open it in your browser and use the "
         "Threadr extension, which reads the page as you see it."
@@ -61,12 +61,12 @@ class Paywalled(ThreadrError):
 
 
 class PageTooComplex(ThreadrError):
-    code, status = "page_too_complex", 422
+    code = "page_too_complex"
     message = "This page is too complex to read. Paste the article's text instead."
 
 
 class EmptyArticle(ThreadrError):
-    code, status, message = "empty_article", 422, "No article text was found on that page."
+    code, message = "empty_article", "No article text was found on that page."
 
 
 class RetryableError(ThreadrError):
@@ -78,7 +78,7 @@ class RetryableError(ThreadrError):
 
 
 class QuotaExceeded(RetryableError):
-    code, status = "quota_exceeded", 429
+    code = "quota_exceeded"
     message = "You have used today's free threads."
 
     def __init__(self, message=None, *, retry_after: int, upgrade_url: str | None = None,
@@ -90,27 +90,27 @@ class QuotaExceeded(RetryableError):
 
 
 class RateLimited(RetryableError):
-    code, status, message = "rate_limited", 429, "Too many requests. Please slow down."
+    code, message = "rate_limited", "Too many requests. Please slow down."
 
 
 class Unauthorized(ThreadrError):
-    code, status, message = "unauthorized", 401, "Sign in to do this."
+    code, message = "unauthorized", "Sign in to do this."
 
 
 class InvalidCredentials(ThreadrError):
-    code, status, message = "invalid_credentials", 401, "Wrong email or password."
+    code, message = "invalid_credentials", "Wrong email or password."
 
 
 class Forbidden(ThreadrError):
-    code, status, message = "forbidden", 403, "You are not allowed to do this."
+    code, message = "forbidden", "You are not allowed to do this."
 
 
 class NotFound(ThreadrError):
-    code, status, message = "not_found", 404, "Not found."
+    code, message = "not_found", "Not found."
 
 
 class Conflict(ThreadrError):
-    code, status, message = "conflict", 409, "This conflicts with existing data."
+    code, message = "conflict", "This conflicts with existing data."
 
 
 class EmailTaken(Conflict):
@@ -118,7 +118,7 @@ class EmailTaken(Conflict):
 
 
 class VersionConflict(ThreadrError):
-    code, status = "version_conflict", 412
+    code = "version_conflict"
     message = "This thread was changed elsewhere. Reload it to see the latest version."
 
     def __init__(self, message: str | None = None, *, current_version: int) -> None:
@@ -132,7 +132,7 @@ class IdentityLinkedElsewhere(Conflict):
 
 
 class InvalidLinkCode(ThreadrError):
-    code, status, message = "invalid_link_code", 400, "This link code is invalid or has expired."
+    code, message = "invalid_link_code", "This link code is invalid or has expired."
 
 
 class InvalidToken(ThreadrError):
@@ -140,7 +140,7 @@ class InvalidToken(ThreadrError):
 
 
 class ServiceUnavailable(RetryableError):
-    code, status, message = "unavailable", 503, "Threadr is briefly unavailable. Please retry."
+    code, message = "unavailable", "Threadr is briefly unavailable. Please retry."
 
 
 class StorageUnavailable(ServiceUnavailable):
@@ -148,15 +148,15 @@ class StorageUnavailable(ServiceUnavailable):
 
 
 class BillingNotConfigured(ThreadrError):
-    code, status, message = "billing_not_configured", 503, "Billing is not configured."
+    code, message = "billing_not_configured", "Billing is not configured."
 
 
 class BillingError(ThreadrError):
-    code, status, message = "billing_error", 502, "The payment provider did not answer."
+    code, message = "billing_error", "The payment provider did not answer."
 
 
 class InvalidWebhook(ThreadrError):
-    code, status, message = "invalid_webhook", 400, "Webhook signature verification failed."
+    code, message = "invalid_webhook", "Webhook signature verification failed."
 
 
 class PostTooLong(InvalidInput):

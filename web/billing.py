@@ -2,7 +2,7 @@
 
 Handlers parse, call one use case (`core.usecases.billing`) and format the answer. Without
 Stripe settings every billing endpoint answers 503 `billing_not_configured` first, before
-authentication or body parsing, so nothing else about the request matters.
+authentication or body parsing (`needs_billing` in the table), so nothing else matters.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import BillingNotConfigured
 from core.usecases import billing
-from web.inputs import current_user, parse_json, read_body
+from web.inputs import parse_json, read_body, user_id
 from web.keys import SERVICES
+from web.routing import Route
+from web.schemas import out
 from web.views.ops import STATIC
 
 WEBHOOK_MAX_BYTES = 1_000_000  # Stripe events are a few kB; anything near this is not one
@@ -36,55 +37,44 @@ class WebhookOut(BaseModel):
     outcome: str
 
 
-def _services(request: web.Request):
-    services = request.app[SERVICES]
-    if services.billing is None:
-        raise BillingNotConfigured()
-    return services
-
-
 async def checkout(request: web.Request) -> web.Response:
-    services = _services(request)
-    user_id = await current_user(request, required=True)
     body = await parse_json(request, CheckoutIn)
-    url = await billing.create_checkout(services, user_id, body.attempt)
-    return web.json_response({"url": url})
+    url = await billing.create_checkout(request.app[SERVICES], user_id(request), body.attempt)
+    return web.json_response(out(UrlOut, {"url": url}))
 
 
 async def portal(request: web.Request) -> web.Response:
-    services = _services(request)
-    user_id = await current_user(request, required=True)
-    return web.json_response({"url": await billing.portal_url(services, user_id)})
+    url = await billing.portal_url(request.app[SERVICES], user_id(request))
+    return web.json_response(out(UrlOut, {"url": url}))
 
 
 async def stripe_webhook(request: web.Request) -> web.Response:
     """The raw body is verified as sent: never parsed or re-encoded before the check."""
-    services = _services(request)
     payload = await read_body(request, WEBHOOK_MAX_BYTES)
-    outcome = await billing.handle_webhook(services, payload,
+    outcome = await billing.handle_webhook(request.app[SERVICES], payload,
                                            request.headers.get("Stripe-Signature"))
-    return web.json_response({"received": True, "outcome": outcome})
+    return web.json_response(out(WebhookOut, {"received": True, "outcome": outcome}))
 
 
 async def success_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "billing-success.html", headers={"Cache-Control": "no-cache"})
 
 
-def billing_routes() -> list:
+def billing_routes() -> list[Route]:
     """The billing rows of the route table (`web.routes.route_table`)."""
-    from web.routes import Route  # the table's row type; imported here to avoid a cycle
-
     return [
         Route("POST", "/api/v1/billing/checkout", checkout,
               "Start a premium purchase: the Stripe Checkout page for your account",
               ok=(200, UrlOut), body=CheckoutIn, auth="required", tag="billing",
+              needs_billing=True,
               errors=(401, 404, 413, 415, 422, 502, 503)),
         Route("POST", "/api/v1/billing/portal", portal,
               "Manage your subscription: a Stripe customer-portal link", ok=(200, UrlOut),
-              auth="required", tag="billing", errors=(401, 404, 502, 503)),
+              auth="required", tag="billing", needs_billing=True, errors=(401, 404, 502, 503)),
         Route("POST", "/api/v1/stripe/webhook", stripe_webhook,
               "Stripe webhook (signed by Stripe; answered 2xx only once applied)",
-              ok=(200, WebhookOut), tag="billing", errors=(400, 413, 502, 503), public=False),
+              ok=(200, WebhookOut), tag="billing", errors=(400, 413, 502, 503), public=False,
+              needs_billing=True),
         Route("GET", "/billing/success", success_page, "After payment: waits for premium",
               tag="ops", media="text/html", public=False),
     ]

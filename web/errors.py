@@ -1,10 +1,48 @@
-"""Translation of domain errors and HTTP exceptions to `{"error": {"code", "message"}}`."""
+"""Translation of domain errors and HTTP exceptions to `{"error": {"code", "message"}}`.
+
+The one mapping from a domain error to its HTTP status, used by the middleware (every route,
+the mounted Telegram webhook included) and by the SSE stream's `error` event.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from core import errors as e
 from core.errors import QuotaExceeded, RetryableError, ThreadrError
+
+# A subclass without its own row answers its nearest ancestor's status.
+STATUS: dict[type[ThreadrError], int] = {
+    e.ThreadrError: 400,
+    e.InvalidInput: 422,
+    e.PayloadTooLarge: 413,
+    e.ClientClosed: 400,
+    e.UnsupportedMediaType: 415,
+    e.BlockedUrl: 400,
+    e.FetchFailed: 502,
+    e.PageTooLarge: 422,
+    e.UnsupportedContent: 422,
+    e.Paywalled: 422,
+    e.PageTooComplex: 422,
+    e.EmptyArticle: 422,
+    e.QuotaExceeded: 429,
+    e.RateLimited: 429,
+    e.Unauthorized: 401,
+    e.InvalidCredentials: 401,
+    e.Forbidden: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.VersionConflict: 412,
+    e.InvalidLinkCode: 400,
+    e.ServiceUnavailable: 503,
+    e.BillingNotConfigured: 503,
+    e.BillingError: 502,
+    e.InvalidWebhook: 400,
+}
+
+
+def status_of(exc: ThreadrError) -> int:
+    return next(STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS)
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -40,7 +78,7 @@ def error_payload(exc: ThreadrError, origin: str = "") -> dict:
 def error_headers(exc: ThreadrError) -> dict[str, str]:
     if isinstance(exc, RetryableError):
         return {"Retry-After": str(exc.retry_after)}
-    if exc.status == 401:
+    if status_of(exc) == 401:
         return {"WWW-Authenticate": 'Bearer realm="threadr"'}
     return {}
 
@@ -51,7 +89,8 @@ def request_origin(request: web.BaseRequest) -> str:
 
 
 def from_domain(exc: ThreadrError, origin: str = "") -> web.Response:
-    return web.json_response(error_payload(exc, origin), status=exc.status, headers=error_headers(exc))
+    return web.json_response(error_payload(exc, origin), status=status_of(exc),
+                             headers=error_headers(exc))
 
 
 def from_http(exc: web.HTTPException) -> web.Response:
@@ -62,9 +101,10 @@ def from_http(exc: web.HTTPException) -> web.Response:
     return web.json_response(error_body(code, message), status=status, headers=headers)
 
 
+def internal_error_payload(request_id: str | None = None) -> dict:
+    return error_body("internal_error", "Something went wrong on our side. Please retry.",
+                      request_id=request_id)
+
+
 def internal_error(request_id: str) -> web.Response:
-    return web.json_response(
-        error_body("internal_error", "Something went wrong on our side. Please retry.",
-                   request_id=request_id),
-        status=500,
-    )
+    return web.json_response(internal_error_payload(request_id), status=500)

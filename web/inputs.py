@@ -20,7 +20,7 @@ from core.errors import (
 )
 from core.models import Caller, Principal
 from core.usecases import sessions
-from web.keys import CLIENT_IP, LARGE_BODY_SLOT, PRINCIPAL, SERVICES
+from web.keys import CLIENT_IP, LARGE_BODY_SLOT, PRINCIPAL, SERVICES, USER_ID
 
 M = TypeVar("M", bound=BaseModel)
 SMALL_BODY = 64 * 1024
@@ -142,6 +142,12 @@ async def current_user(request: web.Request, *, required: bool) -> str | None:
     """The signed-in user's id; 401 for a bad token, or a missing one when `required`."""
     who = await principal(request, required=required)
     return who.user_id if who else None
+
+
+def user_id(request: web.Request) -> str | None:
+    """The caller's user id as the route's guard established it (None: anonymous). A route
+    declared auth="required" never reaches its handler without one."""
+    return request[USER_ID]
 
 
 async def caller(request: web.Request) -> Caller:

@@ -24,3 +24,6 @@ DRAINING = web.AppKey("draining", asyncio.Event)  # set on SIGTERM: /readyz answ
 REQUEST_ID = web.RequestKey("request_id", str)
 CLIENT_IP = web.RequestKey("client_ip", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
+# The signed-in user's id (None: anonymous), set by the route table's auth guard for routes
+# declared auth="optional" or "required" (web.routes); absent on auth="none" routes.
+USER_ID = web.RequestKey("user_id", object)

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from aiohttp import web
-from pydantic import BaseModel
 
-from core.errors import InvalidInput
+from core.errors import BillingNotConfigured, InvalidInput
 from web import schemas as s
 from web import schemas_accounts as sa
+from web.billing import billing_routes
+from web.inputs import current_user
+from web.keys import SERVICES, USER_ID
+from web.routing import JSON_BODY, Route
 from web.views import account_security as sec
 from web.views import accounts, links, ops, threads
 from web.views import admin as adm
 from web.views.ops import STATIC
+
+__all__ = ["ERROR_STATUSES", "JSON_BODY", "Route", "route_table", "setup_routes"]
 
 # What an error status means on this API (one line each in the OpenAPI document).
 ERROR_STATUSES = {
@@ -36,30 +40,6 @@ ERROR_STATUSES = {
          "(`network_unavailable`)",
     503: "A dependency is briefly unavailable; see `Retry-After`",
 }
-JSON_BODY = (413, 415, 422)
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Callable
-    summary: str
-    ok: tuple[int, type[BaseModel] | None] = (200, None)
-    body: type[BaseModel] | None = None
-    auth: str = "none"  # none | optional | required | admin
-    errors: tuple[int, ...] = ()
-    tag: str = "threads"
-    media: str = "application/json"  # of the success answer
-    stream: bool = False  # also answers text/event-stream
-    public: bool = True  # listed in the OpenAPI document
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def statuses(self) -> tuple[int, ...]:
-        """Every error status; API routes also answer 422 to unknown query parameters."""
-        extra = () if self.tag == "ops" else (422,)
-        return tuple(sorted({*self.errors, *extra}))
 
 
 def _threads() -> list[Route]:
@@ -269,8 +249,6 @@ def _ops() -> list[Route]:
 
 
 def route_table() -> list[Route]:
-    from web.billing import billing_routes  # web.billing builds `Route`s: imported late
-
     return [*_threads(), *_accounts(), *billing_routes(), *_publishing(), *_ops()]
 
 
@@ -278,15 +256,21 @@ def _query_names(route: Route) -> frozenset[str]:
     return frozenset(p["name"] for p in route.extra.get("parameters", []) if p["in"] == "query")
 
 
-def _strict_query(route: Route) -> Callable:
-    """API handlers refuse query parameters they do not know (as bodies refuse extra fields)."""
+def _guarded(route: Route) -> Callable:
+    """The route's handler behind the checks the table declares, in this order: unknown query
+    parameters (API routes refuse them, as bodies refuse extra fields), billing configured,
+    then authentication (`auth`): the handler reads the user from `user_id(request)`."""
     allowed = _query_names(route)
+    strict = route.tag != "ops"
 
     @functools.wraps(route.handler)
     async def handler(request: web.Request) -> web.StreamResponse:
-        unknown = sorted(set(request.query) - allowed)
-        if unknown:
+        if strict and (unknown := sorted(set(request.query) - allowed)):
             raise InvalidInput(f"Unknown query parameter: {unknown[0]}.")
+        if route.needs_billing and request.app[SERVICES].billing is None:
+            raise BillingNotConfigured()
+        if route.auth != "none":
+            request[USER_ID] = await current_user(request, required=route.auth != "optional")
         return await route.handler(request)
 
     return handler
@@ -294,8 +278,5 @@ def _strict_query(route: Route) -> Callable:
 
 def setup_routes(app: web.Application, table: list[Route]) -> None:
     for route in table:
-        handler = route.handler if route.tag == "ops" else _strict_query(route)
-        if route.auth == "admin":
-            handler = adm.admin_only(handler)  # the one place operators are told apart
-        app.router.add_route(route.method, route.path, handler)
+        app.router.add_route(route.method, route.path, _guarded(route))
     app.router.add_static("/static/", STATIC, name="static", append_version=False)

@@ -1,8 +1,20 @@
-"""Pydantic v2 models of the API v1 bodies: request validation and the OpenAPI schemas."""
+"""Pydantic v2 models of the API v1 bodies: request validation, the OpenAPI schemas, and the
+one serialisation of every JSON answer (`out(ThreadOut, thread)`)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from core.models import (
     MAX_EDITED_POSTS,
@@ -83,7 +95,16 @@ class FitIn(BaseModel):
     numbering_position: NumberingPosition = NumberingPosition.SUFFIX
 
 
-# ---- responses (documentation only; the handlers build them from domain objects) ----
+# ---- responses: the handlers answer `out(Model, domain_object)` ----
+
+# A timestamp as the API has always written it: `datetime.isoformat()` (…+00:00).
+Iso = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
+
+
+def out(model: type[BaseModel], value: Any) -> dict:
+    """`value` (a domain object or a dict) as the JSON of `model`: the one serialisation."""
+    return model.model_validate(value, from_attributes=True).model_dump(mode="json")
+
 
 
 class ErrorDetail(BaseModel):
@@ -143,8 +164,8 @@ class ThreadOut(BaseModel):
     warnings: list[WarningOut]
     source: SourceOut
     options: OptionsOut
-    created_at: str | None
-    edited_at: str | None
+    created_at: Iso | None
+    edited_at: Iso | None
     cached: bool
     version: int = Field(1, description="+1 per saved edit; send it back as `If-Match`")
 
@@ -155,9 +176,9 @@ class ThreadList(BaseModel):
 
 
 class UserOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
     id: str
     email: str | None
+    created_at: Iso | None
 
 
 class AuthOut(BaseModel):
@@ -170,15 +191,15 @@ class UsageOut(BaseModel):
     limit: int
     used: int
     remaining: int
-    resets_at: str
-    premium_until: str | None
+    resets_at: Iso
+    premium_until: Iso | None
 
 
 class TokenOut(BaseModel):
     id: str
     name: str
-    created_at: str
-    last_used_at: str | None
+    created_at: Iso
+    last_used_at: Iso | None
 
 
 class TokenCreated(TokenOut):
@@ -201,12 +222,21 @@ class HealthOut(BaseModel):
     checks: dict[str, str] = {}
 
 
+class IdentityOut(BaseModel):
+    platform: str
+    external_id: str
+
+
 class AccountOut(BaseModel):
     """The account as `core.usecases.accounts.get_account` describes it."""
 
     model_config = ConfigDict(extra="allow")
     id: str
     email: str | None
+    created_at: Iso | None
+    premium_until: Iso | None
+    premium: bool
+    identities: list[IdentityOut]
 
 
 class LinkOut(BaseModel):

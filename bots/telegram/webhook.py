@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bots.telegram.app import WEBHOOK_PATH, build_application
+from core.errors import Forbidden, InvalidWebhook, PayloadTooLarge, ServiceUnavailable
 from core.services import Services
 from core.settings import Settings
 
@@ -26,24 +27,22 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def make_webhook_handler(application: Application, secret: str):
-    """A handler answering 403 unless the secret header matches `secret` (compared in
-    constant time; an empty `secret` refuses everything), else queueing the update."""
+    """A handler refusing (Forbidden) unless the secret header matches `secret` (compared in
+    constant time; an empty `secret` refuses everything), else queueing the update. Errors
+    are domain errors: the host app's error middleware answers them (`web/errors.py`)."""
     expected = secret.encode()
 
     async def telegram_webhook(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not expected or not hmac.compare_digest(given, expected):
-            return web.json_response({"error": {"code": "forbidden",
-                                                "message": "Wrong webhook secret."}}, status=403)
+            raise Forbidden("Wrong webhook secret.")
         if (request.content_length or 0) > MAX_UPDATE_BYTES:
-            return web.json_response({"error": {"code": "payload_too_large",
-                                                "message": "Update too large."}}, status=413)
+            raise PayloadTooLarge("Update too large.")
         try:
             data = json.loads(await request.read())
             update = Update.de_json(data, application.bot)
         except (ValueError, TypeError, KeyError):
-            return web.json_response({"error": {"code": "invalid_input",
-                                                "message": "Not a Telegram update."}}, status=400)
+            raise InvalidWebhook("Not a Telegram update.") from None
         await application.update_queue.put(update)
         return web.Response(status=200)
 
@@ -76,7 +75,8 @@ class TelegramWebhook:
     """Telegram webhook mode mounted in another aiohttp app (the web app), sharing its services.
 
     The host app adds `path` → `handle` to its routes and enters `running(services)` once its
-    services exist; until then (and after) updates are answered 503 so Telegram retries.
+    services exist; until then (and after) updates are refused as ServiceUnavailable (503) so
+    Telegram retries.
     """
 
     path = WEBHOOK_PATH
@@ -87,8 +87,7 @@ class TelegramWebhook:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self._handler is None:
-            return web.json_response({"error": {"code": "unavailable",
-                                                "message": "The bot is starting."}}, status=503)
+            raise ServiceUnavailable("The bot is starting.")
         return await self._handler(request)
 
     @asynccontextmanager

@@ -99,7 +99,7 @@ async def migrate(url: str, directory: Path | str | None = None) -> list[str]:
     root = Path(directory) if directory is not None else default_directory()
     migrations = load_migrations(root / dialect)
     if dialect == "sqlite":
-        from core.store.sqlite import connect
+        from core.store.sqlite_connect import connect
 
         conn = await connect(sqlite_path(url))
         try:

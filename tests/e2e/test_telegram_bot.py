@@ -253,7 +253,9 @@ async def test_webhook_mode_refuses_a_wrong_secret_and_accepts_the_right_one(
         [registered] = api.sent("setWebhook")
         assert registered["url"] == "https://threadr.example/telegram/webhook"
         assert registered["secret_token"] == "s3cret"
-        app = web.Application()
+        from web.middlewares import translate_errors  # the host app's one error mapping
+
+        app = web.Application(middlewares=[translate_errors])
         app.router.add_post("/telegram/webhook", make_webhook_handler(application, "s3cret"))
         server = await aiohttp_server(app)
         update = {"update_id": 5, "message": {
@@ -266,12 +268,14 @@ async def test_webhook_mode_refuses_a_wrong_secret_and_accepts_the_right_one(
             for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: "s3cret!"}):
                 async with http.post(url, json=update, headers=headers) as response:
                     assert response.status == 403
+                    assert (await response.json())["error"]["code"] == "forbidden"
             assert not replies(api)
             async with http.post(url, json=update, headers={SECRET_HEADER: "s3cret"}) as response:
                 assert response.status == 200
             assert "/thread" in await answer_after(api, 0)
             async with http.post(url, data=b"not json", headers={SECRET_HEADER: "s3cret"}) as r:
                 assert r.status == 400
+                assert (await r.json())["error"]["code"] == "invalid_webhook"
 
 
 async def test_a_blocked_link_edits_the_working_message_into_a_clear_answer(api, tg_settings):

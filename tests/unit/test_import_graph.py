@@ -68,9 +68,9 @@ def _imports_in_stmt(node: ast.AST, module: str, is_package: bool):
             target = ".".join(base + ([node.module] if node.module else []))
         else:
             target = node.module or ""
-        yield node.lineno, target
-        for alias in node.names:  # `from core.store import sqlite` imports a module too
-            yield node.lineno, f"{target}.{alias.name}"
+        for alias in node.names:  # `from core.store import sqlite` imports that module
+            full = f"{target}.{alias.name}"
+            yield node.lineno, full if full in _sources() else target
     else:
         yield from _imports_in(node, module, is_package)
 
@@ -166,3 +166,44 @@ def test_the_rules_catch_a_door_import_and_an_io_import(tmp_path, monkeypatch):
 
 
 _real = _sources
+
+
+def _edges(module: str) -> set[str]:
+    """The project modules `module` imports, except the packages above it (their `__init__`
+    runs first anyway)."""
+    targets = {_project_module(name) for _, name in imports_of(module)} - {None, module}
+    return {t for t in targets if not module.startswith(t + ".")}
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in _edges(module):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while (member := stack.pop()) != module:
+                group.append(member)
+            if group:
+                found.append(sorted([module, *group]))
+
+    for module in sorted(_sources()):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_cycles():
+    """Not even through an import inside a function (e.g. a store and its migrator)."""
+    assert _cycles() == []

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from aiohttp import web
 
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden
 from core.usecases import accounts
-from web.inputs import caller, current_user, parse_json, principal
+from web.inputs import caller, parse_json, principal, user_id
 from web.keys import CLIENT_IP, SERVICES
 from web.schemas import Credentials, TokenCreate
 
@@ -65,8 +65,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
-    account = await accounts.get_account(request.app[SERVICES], user_id)
+    account = await accounts.get_account(request.app[SERVICES], user_id(request))
     return web.json_response(_jsonable(account))
 
 
@@ -81,17 +80,13 @@ async def create_token(request: web.Request) -> web.Response:
 
 
 async def list_tokens(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
-    tokens = await accounts.list_extension_tokens(request.app[SERVICES], user_id)
+    tokens = await accounts.list_extension_tokens(request.app[SERVICES], user_id(request))
     return web.json_response({"tokens": [token_json(t) for t in tokens]})
 
 
 async def revoke_token(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
-    revoked = await accounts.revoke_token(request.app[SERVICES], user_id,
-                                          request.match_info["token_id"], request[CLIENT_IP])
-    if revoked is False:
-        raise NotFound("Token not found.")
+    await accounts.revoke_token(request.app[SERVICES], user_id(request),
+                                request.match_info["token_id"], request[CLIENT_IP])
     return web.Response(status=204)
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from core.models import MAX_POST_LENGTH
 from web.keys import DRAINING, OPENAPI, SERVICES
+from web.schemas import ConfigOut, HealthOut, out
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("threadr.web")
@@ -27,16 +28,16 @@ async def index(request: web.Request) -> web.FileResponse:
 
 async def config(request: web.Request) -> web.Response:
     settings = request.app[SERVICES].settings
-    return web.json_response({
+    return web.json_response(out(ConfigOut, {
         "billing": settings.billing_configured,
         "max_text_bytes": settings.max_text_bytes,
         "max_html_bytes": settings.max_html_bytes,
         "max_post_length": MAX_POST_LENGTH,
-    })
+    }))
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "checks": {}})
+    return web.json_response(out(HealthOut, {"status": "ok", "checks": {}}))
 
 
 async def _check(name: str, ping) -> str:
@@ -65,8 +66,8 @@ async def readyz(request: web.Request) -> web.Response:
     if breaker is not None:
         checks["llm"] = str(getattr(breaker, "value", breaker))
     ready = checks["database"] == "ok"
-    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
-                             status=200 if ready else 503)
+    answer = out(HealthOut, {"status": "ready" if ready else "not_ready", "checks": checks})
+    return web.json_response(answer, status=200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -10,10 +10,10 @@ from core.errors import ThreadrError
 from core.models import Source, ThreadOptions, ThreadRequest
 from core.text.platforms import rules_for
 from core.usecases import threads as usecase
-from web.errors import error_payload, request_origin
-from web.inputs import SMALL_BODY, caller, current_user, parse_json, query_int
+from web.errors import error_payload, internal_error_payload, request_origin
+from web.inputs import SMALL_BODY, caller, parse_json, query_int, user_id
 from web.keys import REQUEST_ID, SERVICES
-from web.schemas import ThreadCreate, ThreadPatch
+from web.schemas import SourceOut, ThreadCreate, ThreadList, ThreadOut, ThreadPatch, out
 from web.sse import ClientGone, EventStream
 
 log = logging.getLogger("threadr.web")
@@ -40,7 +40,7 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
     thread_request = _thread_request(body)
     if not wants_stream(request):
         thread = await usecase.generate_thread(services, who, thread_request, admitted=True)
-        return web.json_response(thread.as_dict())
+        return web.json_response(out(ThreadOut, thread))
     return await _stream_thread(request, who, thread_request)
 
 
@@ -49,7 +49,7 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
     stream = EventStream(request, heartbeat=services.settings.sse_heartbeat_seconds)
 
     async def on_meta(source: Source) -> None:
-        await stream.send("meta", {"source": source.as_dict()})
+        await stream.send("meta", {"source": out(SourceOut, source)})
 
     length = rules_for(thread_request.options.platform).length
 
@@ -72,11 +72,9 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
         if not stream.started:
             raise
         log.exception("stream failed", extra={"request_id": request[REQUEST_ID]})
-        await _send_quietly(stream, "error", {
-            "code": "internal_error", "message": "Something went wrong on our side. Please retry.",
-        })
+        await _send_quietly(stream, "error", internal_error_payload()["error"])
         return await stream.finish()
-    await _send_quietly(stream, "done", thread.as_dict())
+    await _send_quietly(stream, "done", out(ThreadOut, thread))
     return await stream.finish()
 
 
@@ -88,19 +86,17 @@ async def _send_quietly(stream: EventStream, event: str, data: dict) -> None:
 
 
 async def list_threads(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
     limit = query_int(request, "limit", 20, 1, 100)
     before = request.query.get("before") or None
-    threads = await usecase.list_threads(request.app[SERVICES], user_id, limit=limit,
+    threads = await usecase.list_threads(request.app[SERVICES], user_id(request), limit=limit,
                                          before=before)
     next_before = threads[-1].id if len(threads) == limit else None
-    return web.json_response({"threads": [t.as_dict() for t in threads],
-                              "next_before": next_before})
+    return web.json_response(out(ThreadList, {"threads": threads, "next_before": next_before}))
 
 
 def _versioned(thread) -> web.Response:
     """The thread with its version as an ETag (a quoted integer), for `If-Match` on PATCH."""
-    return web.json_response(thread.as_dict(), headers={"ETag": f'"{thread.version}"'})
+    return web.json_response(out(ThreadOut, thread), headers={"ETag": f'"{thread.version}"'})
 
 
 def _if_match(request: web.Request) -> int | None:
@@ -114,24 +110,22 @@ def _if_match(request: web.Request) -> int | None:
 
 
 async def get_thread(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
-    thread = await usecase.get_thread(request.app[SERVICES], user_id,
+    thread = await usecase.get_thread(request.app[SERVICES], user_id(request),
                                       request.match_info["thread_id"])
     return _versioned(thread)
 
 
 async def update_thread(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
     # a split thread carries all of its text: as much as a thread request may send
     body = await parse_json(request, ThreadPatch,
                             request.app[SERVICES].settings.max_text_bytes + SMALL_BODY)
-    thread = await usecase.update_thread(request.app[SERVICES], user_id,
+    thread = await usecase.update_thread(request.app[SERVICES], user_id(request),
                                          request.match_info["thread_id"], body.posts,
                                          expected_version=_if_match(request))
     return _versioned(thread)
 
 
 async def delete_thread(request: web.Request) -> web.Response:
-    user_id = await current_user(request, required=True)
-    await usecase.delete_thread(request.app[SERVICES], user_id, request.match_info["thread_id"])
+    await usecase.delete_thread(request.app[SERVICES], user_id(request),
+                                request.match_info["thread_id"])
     return web.Response(status=204)
