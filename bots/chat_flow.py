@@ -16,6 +16,7 @@ from core.errors import BillingNotConfigured
 from core.models import Caller, Thread, ThreadOptions, ThreadRequest, Tone
 from core.services import Services
 from core.usecases import accounts
+from core.usecases.billing import create_checkout
 from core.usecases.threads import generate_thread
 
 # How long the buttons under a thread keep working (its request is kept this long).
@@ -60,30 +61,14 @@ async def premium_answer(
 ) -> tuple[str, str | None]:
     """(text, checkout URL or None). Already premium, or billing off, → text only."""
     caller = await caller_for(services, platform, external_id)
-    now = services.clock()
-    until = await services.store.premium_until(caller.user_id, now)
-    if until is not None and until > now:
-        return chat_texts.already_premium_text(until), None
-    if services.billing is None:
-        return chat_texts.BILLING_OFF_TEXT, None
+    premium = await accounts.premium_status(services, caller.user_id)
+    if premium.active:
+        return chat_texts.already_premium_text(premium.until), None
     try:
-        from core.usecases.billing import create_checkout
-    except ImportError:
-        return chat_texts.BILLING_OFF_TEXT, None
-    try:
-        result = await create_checkout(services, caller.user_id)
+        url = await create_checkout(services, caller.user_id)
     except BillingNotConfigured:
         return chat_texts.BILLING_OFF_TEXT, None
-    url = _checkout_url(result)
     return chat_texts.premium_text(url), url
-
-
-def _checkout_url(result) -> str:
-    if isinstance(result, str):
-        return result
-    if isinstance(result, dict):
-        return str(result["url"])
-    return str(result.url)
 
 
 async def link_answer(
@@ -107,13 +92,13 @@ async def remember(services: Services, platform: str, request: ThreadRequest,
         "url": request.url, "text": request.text, "options": request.options.as_dict(),
         "posts": [p.text for p in thread.posts], "thread_id": thread.id,
     }
-    await services.counters.cache_set(_key(platform, key), json.dumps(payload).encode(),
+    await services.cache.cache_set(_key(platform, key), json.dumps(payload).encode(),
                                       REMEMBER_SECONDS)
     return key
 
 
 async def recall(services: Services, platform: str, key: str) -> Remembered | None:
-    raw = await services.counters.cache_get(_key(platform, key))
+    raw = await services.cache.cache_get(_key(platform, key))
     if raw is None:
         return None
     data = json.loads(raw)

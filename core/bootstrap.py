@@ -4,109 +4,142 @@
         ...
 
 The web app enters it from a cleanup_ctx, the bots from their start-up hooks, the CLI from
-its command. Tests pass replacements (e.g. `counters=`) to swap a dependency.
+its command. Tests pass replacements (e.g. `store=`) to swap a dependency; the root closes
+exactly what it built, never what it was given.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.keyfiles import jwt_secret
-from core.services import Services
+from core.services import Services, utcnow
 from core.settings import Settings
 
 if TYPE_CHECKING:  # prometheus_client is imported by the servers, not by `threadr thread`
+    from core.articles.bounded import BoundedExtractor
+    from core.articles.fetch import Fetcher
+    from core.billing import Billing
+    from core.counters.base import SharedState
+    from core.generate.base import Generator
+    from core.mail.sender import MailSender
     from core.metrics import Metrics
+    from core.publish.networks import Networks
+    from core.publish.queue import PublishQueue
+    from core.store.account_records import AccountRecords
+    from core.store.base import Store
+    from core.usage import UsageLog
 
 log = logging.getLogger("threadr.bootstrap")
 
 
-def build_generator(settings: Settings, metrics: Metrics):
-    """(configured generator, offline generator): the LLM wrapped with the offline fallback."""
+def build_generator(settings: Settings, metrics: Metrics | None) -> Generator:
+    """The configured generator: offline, or the LLM wrapped with the offline fallback."""
     from core.generate.offline import OfflineGenerator
 
-    offline = OfflineGenerator()
     if settings.generator != "llm":
-        return offline, offline
+        return OfflineGenerator()
     from core.generate.fallback import FallbackGenerator
     from core.generate.llm import LLMGenerator
 
-    return FallbackGenerator(LLMGenerator(settings, metrics), offline, metrics), offline
+    return FallbackGenerator(LLMGenerator(settings, metrics), OfflineGenerator(), metrics)
 
 
 @asynccontextmanager
-async def build_services(settings: Settings, **overrides) -> AsyncIterator[Services]:
-    """Open the store, counters, fetcher and generators for `settings`; close them on exit."""
+async def build_services(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    usage: UsageLog | None = None,
+    counters: SharedState | None = None,
+    fetcher: Fetcher | None = None,
+    generator: Generator | None = None,
+    billing: Billing | None = None,
+    extractor: BoundedExtractor | None = None,
+    records: AccountRecords | None = None,
+    mail: MailSender | None = None,
+    networks: Networks | None = None,
+    publish_queue: PublishQueue | None = None,
+    metrics: Metrics | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> AsyncIterator[Services]:
+    """Open what `settings` configure unless given; close what was opened here (never what
+    was given), in reverse order, on exit."""
     from core.accounts import PasswordHasher, TokenService
     from core.articles.bounded import BoundedExtractor
     from core.articles.fetch import SafeFetcher
     from core.counters.factory import open_counters
+    from core.counters.thread_cache import SingleFlightThreadCache
     from core.metrics import Metrics
     from core.quotas import Quotas
     from core.store.factory import open_store
+    from core.usecases.threads import worth_caching
 
-    metrics = overrides.pop("metrics", None) or Metrics()
+    metrics = metrics or Metrics()
     _warm_up()
     async with AsyncExitStack() as stack:
-        store = overrides.pop("store", None)
         if store is None:
             store = await open_store(settings)
             stack.push_async_callback(store.close)
-        usage = overrides.pop("usage", None)
         if usage is None:  # closed before the store: its last batch is written on close
             usage = _build_usage_log(settings, store)
             stack.push_async_callback(usage.close)
-        counters = overrides.pop("counters", None)
         if counters is None:
             counters = await open_counters(settings, metrics)
             stack.push_async_callback(counters.close)
-        fetcher = overrides.pop("fetcher", None)
         if fetcher is None:
             fetcher = SafeFetcher(settings)
             stack.push_async_callback(fetcher.close)
-        generator, offline = build_generator(settings, metrics)
-        generator = overrides.pop("generator", generator)
-        if hasattr(generator, "close"):
+        if generator is None:
+            generator = build_generator(settings, metrics)
             stack.push_async_callback(generator.close)
+        if billing is None and settings.billing_configured:
+            billing = _build_billing(settings)
+            stack.push_async_callback(billing.close)
+        if extractor is None:
+            extractor = BoundedExtractor(settings.extract_seconds, settings.extract_max_tags)
+        if records is None:
+            from core.store.account_records import AccountRecords
+            from core.store.sql import sql_db_for
+
+            records = AccountRecords(sql_db_for(store))
+        if mail is None:
+            mail = build_mail_sender(settings)
+            stack.push_async_callback(mail.close)
         services = Services(
             settings=settings,
             store=store,
             counters=counters,
             fetcher=fetcher,
             generator=generator,
-            offline=offline,
             passwords=PasswordHasher(),
             tokens=TokenService(jwt_secret(settings), settings.jwt_audience,
                                 settings.jwt_ttl_minutes),
             quotas=Quotas(counters, settings, metrics, charged_since=usage.count_since),
-            usage=usage,
             metrics=metrics,
-            **overrides,
+            cache=counters,
+            thread_cache=SingleFlightThreadCache(counters, counters, settings.cache_ttl_seconds,
+                                                 keep=worth_caching),
+            usage=usage,
+            billing=billing,
+            extractor=extractor,
+            networks=networks,
+            publish_queue=publish_queue,
+            records=records,
+            mail=mail,
+            clock=clock,
         )
-        if services.extractor is None:
-            services.extractor = BoundedExtractor(settings.extract_seconds,
-                                                  settings.extract_max_tags)
-        if services.records is None:
-            from core.store.account_records import AccountRecords
-            from core.store.sql import sql_db_for
-
-            services.records = AccountRecords(sql_db_for(store))
-        if services.mail is None:
-            services.mail = build_mail_sender(settings)
-            stack.push_async_callback(services.mail.close)
         if services.networks is None:
             services.networks = _build_networks(settings)
             stack.push_async_callback(services.networks.close)
-        if services.publish_queue is None:
+        if services.publish_queue is None:  # the local runner needs the services themselves
             services.publish_queue = _build_publish_queue(services)
             stack.push_async_callback(services.publish_queue.close)
-        if services.billing is None and settings.billing_configured:
-            services.billing = _build_billing(settings)
-            stack.push_async_callback(services.billing.close)
         yield services
 
 
@@ -129,9 +162,8 @@ async def build_preview(settings: Settings, *, fetch: bool) -> AsyncIterator[Pre
             from core.metrics import Metrics
 
             metrics = Metrics()
-        generator, _ = build_generator(settings, metrics)
-        if hasattr(generator, "close"):
-            stack.push_async_callback(generator.close)
+        generator = build_generator(settings, metrics)
+        stack.push_async_callback(generator.close)
         fetcher = None
         if fetch:
             from core.articles.fetch import SafeFetcher
@@ -182,13 +214,13 @@ def _build_usage_log(settings: Settings, store):
     return usage
 
 
-def _build_networks(settings: Settings):
+def _build_networks(settings: Settings) -> Networks:
     from core.publish.networks import Networks
 
     return Networks(settings)  # production refuses to start without TOKEN_ENCRYPTION_KEY
 
 
-def _build_publish_queue(services: Services):
+def _build_publish_queue(services: Services) -> PublishQueue:
     """PostgreSQL: procrastinate jobs (run by `threadr worker`); the embedded default (SQLite):
     the local runner, started inside `threadr serve`."""
     from core.publish.publisher import run_publication
@@ -202,7 +234,7 @@ def _build_publish_queue(services: Services):
                        lambda pub_id: run_publication(services, pub_id))
 
 
-def _build_billing(settings: Settings):
+def _build_billing(settings: Settings) -> Billing:
     from core.billing import StripeBilling
 
     return StripeBilling(settings)

@@ -36,9 +36,6 @@ class Metrics:
         self.llm_breaker_open = Gauge(
             "threadr_llm_breaker_open", "1 when the LLM circuit breaker is open", registry=r
         )
-        self.webhooks = Counter(
-            "threadr_webhook_events", "Stripe webhook events", ["type", "outcome"], registry=r
-        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,7 +23,7 @@ from core.errors import QuotaExceeded, RateLimited
 from core.models import Usage
 
 if TYPE_CHECKING:
-    from core.counters.base import Counters
+    from core.counters.base import Counters, QuotaCounters
     from core.metrics import Metrics
     from core.settings import Settings
 
@@ -108,7 +108,7 @@ class Reservation:
 class Quotas:
     def __init__(
         self,
-        counters: Counters,
+        counters: QuotaCounters,
         settings: Settings,
         metrics: Metrics,
         clock: Callable[[], datetime] = _utcnow,
@@ -187,12 +187,13 @@ class Quotas:
         return await self.counters.get_count(self.policy.day_key(quota_key, self._clock()))
 
     async def usage(self, quota_key: str, premium_until: datetime | None) -> Usage:
+        """`premium_until`: the end of a live premium period (`premium_status(...).until`)."""
         now = self._clock()
-        premium = premium_until is not None and premium_until > now
+        premium = premium_until is not None
         limit = self.policy.daily_limit(premium)
         used = await self.used(quota_key, premium)
         return Usage(
             plan=self.policy.plan(premium), limit=limit, used=used,
             remaining=max(0, limit - used), resets_at=self.policy.resets_at(now),
-            premium_until=premium_until if premium else None,
+            premium_until=premium_until,
         )

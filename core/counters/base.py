@@ -1,4 +1,5 @@
-"""The counters/cache contract. Implementations: `core.counters.redis` and `core.counters.memory`.
+"""The shared-state contracts: `Counters`, `RateLimits`, `Cache`, `Locks` (small Protocols),
+all implemented by `core.counters.redis` and `core.counters.memory`.
 
 Every operation is atomic across all processes sharing the backend (Redis: Lua scripts).
 A backend that cannot be reached raises `CountersUnavailable`; the failure policy (a
@@ -7,14 +8,17 @@ bounded per-process fallback) lives in one wrapper, `core.counters.fallback`.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class CountersUnavailable(Exception):
     """The shared counters backend (Redis) could not be reached."""
 
 
+@runtime_checkable
 class Counters(Protocol):
+    """Daily quota counters."""
+
     async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
         """Atomically add one unit if the count is below `limit`.
 
@@ -26,18 +30,45 @@ class Counters(Protocol):
 
     async def get_count(self, key: str) -> int: ...
 
+
+@runtime_checkable
+class RateLimits(Protocol):
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         """Sliding/fixed-window rate limit. Returns (allowed, retry_after_seconds)."""
+
+
+@runtime_checkable
+class Cache(Protocol):
+    """Bytes by key for a while (bounded; an entry may vanish before its TTL)."""
 
     async def cache_get(self, key: str) -> bytes | None: ...
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
+
+@runtime_checkable
+class Locks(Protocol):
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
-        """A single-flight lock: a token if acquired, else None."""
+        """A lease on `key` for `ttl_seconds`: a token if acquired, else None."""
 
-    async def release_lock(self, key: str, token: str) -> None: ...
+    async def release_lock(self, key: str, token: str) -> None:
+        """Give the lease back (only with the token that holds it)."""
 
-    async def ping(self) -> None: ...
+
+class QuotaCounters(Counters, RateLimits, Protocol):
+    """What `core.quotas.Quotas` uses: daily counters and burst limits."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    async def ping(self) -> None:
+        """Raise CountersUnavailable if the backend cannot answer."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SharedState(Counters, RateLimits, Cache, Locks, Backend, Protocol):
+    """Everything one backend (Redis, memory, or the fallback wrapper) provides. Services
+    receive the small protocol they use (`Counters`/`RateLimits` for quotas, `Cache` for the
+    bots' buttons, `Cache` + `Locks` for the thread cache)."""

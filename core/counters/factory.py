@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from core.counters.base import Counters
+from core.counters.base import SharedState
 from core.counters.fallback import FallbackCounters
 from core.counters.memory import MemoryCounters
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
 
 
-async def open_counters(settings: Settings, metrics: Metrics) -> Counters:
+async def open_counters(settings: Settings, metrics: Metrics) -> SharedState:
     """Redis when `settings.redis_url` is set, else in-process memory. Does not connect: a
     Redis that is down at start-up is served by the fallback until it answers.
 
@@ -23,7 +23,7 @@ async def open_counters(settings: Settings, metrics: Metrics) -> Counters:
     if settings.redis_url:
         from core.counters.redis import RedisCounters
 
-        primary: Counters = RedisCounters(settings.redis_url, settings.redis_prefix)
+        primary: SharedState = RedisCounters(settings.redis_url, settings.redis_prefix)
     else:
         primary = MemoryCounters()
     return FallbackCounters(primary, settings, metrics, logging.getLogger("threadr.counters"))

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.counters.base import Counters
+from core.counters.base import SharedState
 from core.counters.memory import MemoryCounters
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ _LOCAL = "local:"  # lock tokens issued by the fallback carry this prefix
 class FallbackCounters:
     def __init__(
         self,
-        primary: Counters,
+        primary: SharedState,
         settings: Settings,
         metrics: Metrics,
         logger: logging.Logger,

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from core.errors import EmptyArticle
 from core.generate.base import Generator, OnPost
-from core.generate.resilience import CLOSED, LLMFailure
+from core.generate.resilience import LLMFailure
 from core.metrics import Metrics
 from core.models import Article, Mode, Thread, ThreadOptions
+
+if TYPE_CHECKING:
+    from core.generate.llm import LLMGenerator
 
 log = logging.getLogger("threadr.generate")
 
 
 class FallbackGenerator:
-    def __init__(self, primary: Generator, offline: Generator, metrics: Metrics) -> None:
+    def __init__(self, primary: LLMGenerator, offline: Generator, metrics: Metrics) -> None:
         self._primary, self._offline, self._metrics = primary, offline, metrics
         self.name = primary.name
 
@@ -36,12 +40,11 @@ class FallbackGenerator:
 
     @property
     def breaker_state(self) -> str:
-        return getattr(self._primary, "breaker_state", CLOSED)
+        return self._primary.breaker_state
 
     async def close(self) -> None:
-        for generator in (self._primary, self._offline):
-            if hasattr(generator, "close"):
-                await generator.close()
+        await self._primary.close()
+        await self._offline.close()
 
     async def generate(
         self, article: Article, options: ThreadOptions, on_post: OnPost | None = None

@@ -58,6 +58,10 @@ class OfflineGenerator:
 
     name = "offline"
     cache_key_part = "offline:v2"
+    breaker_state = None  # no LLM behind it
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
     async def generate(
         self, article: Article, options: ThreadOptions, on_post: OnPost | None = None

@@ -1,4 +1,6 @@
-"""The storage contract. Implementations: `core.store.postgres` and `core.store.sqlite`.
+"""The storage contracts, one small Protocol per concern (`Users`, `Identities`, `LinkCodes`,
+`ApiTokens`, `ThreadHistory`, `UsageLog`, `Premium`, `Lifecycle`) and `Store`, all of them.
+Implementations: `core.store.postgres` and `core.store.sqlite`.
 
 Both pass the same contract tests (tests/integration/test_store_contract.py). All times are
 timezone-aware UTC datetimes. Ids are opaque strings. A method that finds nothing returns
@@ -45,8 +47,7 @@ class BillingTx(Protocol):
     async def find_grant_user(self, source_ref: str) -> str | None: ...
 
 
-class Store(Protocol):
-    # --- users and identities ---
+class Users(Protocol):
     async def create_user(self, email: str | None, password_hash: str | None) -> User:
         """Create an account. Raises `EmailTaken` when the (normalised) email exists."""
 
@@ -57,10 +58,12 @@ class Store(Protocol):
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         """Replace a password hash (re-hashing with stronger parameters after a login)."""
 
+
+class Identities(Protocol):
+    """Telegram/Discord identities, each pointing at one account."""
+
     async def user_for_identity(self, platform: str, external_id: str) -> str:
         """The account behind a platform identity, created atomically on first use."""
-
-    async def find_identity(self, platform: str, external_id: str) -> str | None: ...
 
     async def link_identity(self, platform: str, external_id: str, user_id: str) -> None:
         """Point an identity at `user_id` (creating it if needed)."""
@@ -78,7 +81,8 @@ class Store(Protocol):
 
     async def list_identities(self, user_id: str) -> list[tuple[str, str]]: ...
 
-    # --- one-time link codes ---
+
+class LinkCodes(Protocol):
     async def create_link_code(
         self, code_hash: str, platform: str, external_id: str, expires_at: datetime
     ) -> None: ...
@@ -86,7 +90,10 @@ class Store(Protocol):
     async def consume_link_code(self, code_hash: str, now: datetime) -> tuple[str, str] | None:
         """Atomically use a code: the (platform, external_id) it was made for, at most once."""
 
-    # --- extension tokens ---
+
+class ApiTokens(Protocol):
+    """Extension tokens (stored hashed)."""
+
     async def create_api_token(self, user_id: str, name: str, token_hash: str) -> ApiToken: ...
 
     async def get_api_token(self, token_hash: str) -> ApiToken | None:
@@ -100,7 +107,8 @@ class Store(Protocol):
     async def touch_api_token(self, token_id: str, now: datetime) -> None:
         """Record a use of the token (`last_used_at`)."""
 
-    # --- thread history ---
+
+class ThreadHistory(Protocol):
     async def save_thread(self, user_id: str, thread: Thread) -> Thread:
         """Store a delivered thread; returns it with `id` and `created_at` set."""
 
@@ -122,7 +130,10 @@ class Store(Protocol):
 
     async def delete_thread(self, user_id: str, thread_id: str) -> bool: ...
 
-    # --- usage and analytics ---
+
+class UsageLog(Protocol):
+    """Accounting of delivered threads; quotas rebuild a lost day counter from it."""
+
     async def record_usage(
         self, quota_key: str, user_id: str | None, platform: str, generator: str,
         prompt_tokens: int, completion_tokens: int, cached: bool, at: datetime,
@@ -135,17 +146,21 @@ class Store(Protocol):
         """Units charged to `quota_key` since `since` (fresh threads; cache hits are free).
         Quotas rebuild a day's counter from it when the counter was lost (Redis restart)."""
 
-    async def record_event(self, name: str, user_id: str | None, props: dict) -> None: ...
-
-    # --- premium ---
+class Premium(Protocol):
     async def premium_until(self, user_id: str, now: datetime) -> datetime | None:
         """The end of the latest live (not revoked, not ended) grant, if any."""
 
     def billing_transaction(self) -> AbstractAsyncContextManager[BillingTx]:
         """A transaction; commits on normal exit, rolls back on exception."""
 
-    # --- lifecycle ---
+
+class Lifecycle(Protocol):
     async def ping(self) -> None:
         """Raise StorageUnavailable if the database cannot answer."""
 
     async def close(self) -> None: ...
+
+
+class Store(Users, Identities, LinkCodes, ApiTokens, ThreadHistory, UsageLog, Premium, Lifecycle,
+            Protocol):
+    """Everything both stores implement; a use case may ask for just the part it uses."""

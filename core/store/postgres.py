@@ -173,12 +173,6 @@ class PostgresStore(PublishSql):
             except _LostRace:
                 return await conn.fetchval(find, platform, external_id)
 
-    async def find_identity(self, platform: str, external_id: str) -> str | None:
-        return await self._value(
-            "SELECT user_id FROM identities WHERE platform = $1 AND external_id = $2",
-            platform, external_id,
-        )
-
     async def link_identity(self, platform: str, external_id: str, user_id: str) -> None:
         await self._change(
             "INSERT INTO identities (platform, external_id, user_id, created_at) "
@@ -339,12 +333,6 @@ class PostgresStore(PublishSql):
         return await self._value(
             "SELECT count(*) FROM usage_records WHERE quota_key = $1 AND at >= $2 AND NOT cached",
             quota_key, since,
-        )
-
-    async def record_event(self, name: str, user_id: str | None, props: dict) -> None:
-        await self._change(
-            "INSERT INTO analytics_events (name, user_id, props, at) VALUES ($1, $2, $3, $4)",
-            name, user_id, props, utcnow(),
         )
 
     # --- premium ---

@@ -172,13 +172,6 @@ class SqliteStore(PublishSql):
             )
             return user_id
 
-    async def find_identity(self, platform: str, external_id: str) -> str | None:
-        row = await self._one(
-            "SELECT user_id FROM identities WHERE platform = ? AND external_id = ?",
-            (platform, external_id),
-        )
-        return row[0] if row else None
-
     async def link_identity(self, platform: str, external_id: str, user_id: str) -> None:
         await self._change(
             "INSERT INTO identities (platform, external_id, user_id, created_at) "
@@ -354,12 +347,6 @@ class SqliteStore(PublishSql):
             (quota_key, to_text(since)),
         )
         return int(row[0])
-
-    async def record_event(self, name: str, user_id: str | None, props: dict) -> None:
-        await self._change(
-            "INSERT INTO analytics_events (name, user_id, props, at) VALUES (?, ?, ?, ?)",
-            (name, user_id, to_json(props), to_text(utcnow())),
-        )
 
     # --- premium ---
     async def premium_until(self, user_id: str, now: datetime) -> datetime | None:

@@ -8,8 +8,8 @@ event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from core.accounts import (
     LINK_CODE_TTL,
@@ -23,6 +23,26 @@ from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLin
 from core.models import ApiToken, Caller, Usage, User, is_valid_id
 from core.services import Services
 from core.usecases import audit, sessions, verification
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumStatus:
+    until: datetime | None = None  # the end of the live premium period, if any
+
+    @property
+    def active(self) -> bool:
+        return self.until is not None
+
+
+async def premium_status(services: Services, user_id: str | None) -> PremiumStatus:
+    """Whether this account is premium now, and until when. The one premium check: every door
+    and use case asks this (anonymous callers are never premium)."""
+    if not user_id:
+        return PremiumStatus()
+    now = services.clock()
+    until = await services.store.premium_until(user_id, now)
+    return PremiumStatus(until if until is not None and until > now else None)
+
 
 LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"
@@ -183,7 +203,7 @@ async def get_account(services: Services, user_id: str) -> dict:
     user = await services.store.get_user(user_id)
     if user is None:
         raise NotFound("Account not found.")
-    premium_until = await services.store.premium_until(user_id, services.clock())
+    premium = await premium_status(services, user_id)
     identities = await services.store.list_identities(user_id)
     return {
         "id": user.id,
@@ -191,17 +211,15 @@ async def get_account(services: Services, user_id: str) -> dict:
         "email_verified": user.verified,
         "admin": user.role == "admin",
         "created_at": user.created_at,
-        "premium_until": premium_until,
-        "premium": premium_until is not None,
+        "premium_until": premium.until,
+        "premium": premium.active,
         "identities": [{"platform": p, "external_id": e} for p, e in identities],
     }
 
 
 async def usage(services: Services, quota_key: str, user_id: str | None) -> Usage:
     """Where this identity stands today: plan, limit, used, remaining, reset time."""
-    premium_until = None
-    if user_id:
-        premium_until = await services.store.premium_until(user_id, services.clock())
-    if premium_until is not None:  # premium counts on the account, never on an IP
+    premium = await premium_status(services, user_id)
+    if premium.active:  # premium counts on the account, never on an IP
         quota_key = Caller(platform="web", user_id=user_id).quota_key
-    return await services.quotas.usage(quota_key, premium_until)
+    return await services.quotas.usage(quota_key, premium.until)

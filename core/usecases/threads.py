@@ -11,7 +11,6 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from core.errors import InvalidInput, NotFound, PostTooLong, QuotaExceeded
 from core.generate.base import OnPost
@@ -29,16 +28,13 @@ from core.models import (
 from core.services import Services
 from core.text.platforms import rules_for
 from core.usage import UsageRecord
+from core.usecases.accounts import premium_status
 from core.usecases.sources import load_article, validate_request
 
 log = logging.getLogger("threadr.threads")
 
 OnMeta = Callable[[Source], Awaitable[None]]
 
-# How long a caller waits for another process computing the same thread before doing it itself.
-_SINGLE_FLIGHT_WAIT = 30.0
-_SINGLE_FLIGHT_POLL = 0.05
-_RETAKE_EVERY = 10  # polls between attempts to take over a lock its holder released
 _USAGE_RECORD_BUDGET = 1.0  # seconds the best-effort usage record may add to an answer
 _EXPENSIVE_SECONDS = 1.0  # a failure that took longer than this counts against the burst limit
 
@@ -62,7 +58,7 @@ async def generate_thread(
     validate_request(services.settings, request)
     if not admitted:  # `admitted`: the door already called `admit` (before reading the body)
         await admit(services, caller)
-    premium = await _is_premium(services, caller)
+    premium = (await premium_status(services, caller.user_id)).active
     caller = caller.for_plan(premium)
     _check_post_limit(request.options, premium)
     try:
@@ -137,13 +133,6 @@ async def preview_thread(services: Services, request: ThreadRequest) -> Thread:
     return await services.generator.generate(article, request.options)
 
 
-async def _is_premium(services: Services, caller: Caller) -> bool:
-    if not caller.user_id:
-        return False
-    until = await services.store.premium_until(caller.user_id, services.clock())
-    return until is not None and until > services.clock()
-
-
 def _check_post_limit(options: ThreadOptions, premium: bool) -> None:
     if options.max_posts is None:
         return
@@ -166,55 +155,36 @@ def _cache_key(services: Services, request: ThreadRequest, text: str) -> str:
 async def _cached_or_generate(
     services: Services, key: str, article, options: ThreadOptions, on_post: OnPost | None
 ) -> Thread:
-    """The cached thread for `key`, or a fresh one computed once across concurrent callers."""
-    cached = await _cache_get(services, key)
-    if cached is None:
-        cached = await _single_flight(services, key, article, options, on_post)
-        if not cached.cached:
-            return cached
-    if on_post:
-        for i, post in enumerate(cached.posts):
-            await on_post(i, post.text)
-    return cached
-
-
-async def _single_flight(services, key, article, options, on_post) -> Thread:
-    """Compute `key` once per process. The computation is a task of its own, shielded from
-    the leader's cancellation: when the leader's client leaves, followers still get their
-    thread (the work is cancelled only when nobody is waiting for it any more)."""
-    inflight = services.inflight
-    if key in inflight:  # same process: share the computation in progress
-        shared = inflight[key]
-        shared.waiting += 1
-        try:
-            thread = await asyncio.shield(shared.task)
-        finally:
-            shared.waiting -= 1
-        return _as_cached(thread)
+    """The cached thread for `key` (its posts replayed to `on_post`), or one computed once for
+    every concurrent caller (`ThreadCache`: single-flight in and across processes). Only the
+    first caller's `on_post` sees posts as they are made, until that caller leaves."""
     relay = _Relay(on_post)
-    task = asyncio.create_task(
-        _generate_across_processes(services, key, article, options,
-                                   relay.send if on_post else None))
-    shared = inflight[key] = _Shared(task)
-    task.add_done_callback(lambda done: _forget(inflight, key, done))
+
+    async def generate() -> Thread:
+        thread = await services.generator.generate(article, options,
+                                                   relay.send if on_post else None)
+        services.metrics.generations.labels(thread.generator, "ok").inc()
+        return thread
+
     try:
-        return await asyncio.shield(task)
+        thread = await services.thread_cache.get_or_compute(key, generate)
     except asyncio.CancelledError:
-        relay.detach()  # the leader is gone: no more posts to its stream
-        if shared.waiting == 0:
-            task.cancel()
+        relay.detach()  # this caller is gone: no more posts to its stream
         raise
+    if thread.cached and on_post:
+        for i, post in enumerate(thread.posts):
+            await on_post(i, post.text)
+    return thread
 
 
-class _Shared:
-    def __init__(self, task: asyncio.Task) -> None:
-        self.task = task
-        self.waiting = 0  # followers awaiting it
+def worth_caching(thread: Thread) -> bool:
+    """A fallback is not what the LLM would say: it is served, not cached (keep trying)."""
+    return not thread.fallback_reason
 
 
 class _Relay:
-    """The leader's `on_post`, until the leader leaves; a failing stream (the leader's client
-    hung up) never fails the shared computation."""
+    """The first requester's `on_post`, until it leaves; a failing stream (its client hung
+    up) never fails the shared computation."""
 
     def __init__(self, on_post: OnPost | None) -> None:
         self._on_post = on_post
@@ -230,58 +200,6 @@ class _Relay:
         except Exception:
             log.info("the first requester stopped listening; the thread is still made")
             self._on_post = None
-
-
-def _forget(inflight: dict, key: str, task: asyncio.Task) -> None:
-    if key in inflight and inflight[key].task is task:
-        del inflight[key]
-    if not task.cancelled():
-        task.exception()  # retrieved here: each waiter re-raises it itself
-
-
-async def _generate_across_processes(services, key, article, options, on_post) -> Thread:
-    counters = services.counters
-    token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
-    if token is None:  # another process is generating it: wait for its result (bounded)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + _SINGLE_FLIGHT_WAIT
-        polls = 0
-        while loop.time() < deadline:
-            await asyncio.sleep(_SINGLE_FLIGHT_POLL)
-            if (cached := await _cache_get(services, key)) is not None:
-                return cached
-            polls += 1
-            if polls % _RETAKE_EVERY == 0:  # the other process gave up (its caller left)?
-                token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
-                if token is not None:
-                    break
-        else:
-            token = await counters.acquire_lock("lock:" + key, _SINGLE_FLIGHT_WAIT)
-    try:
-        thread = await services.generator.generate(article, options, on_post)
-        services.metrics.generations.labels(thread.generator, "ok").inc()
-        if not thread.fallback_reason:  # a fallback is not what the LLM would say: keep trying
-            payload = json.dumps(thread.as_dict()).encode()
-            await counters.cache_set(key, payload, services.settings.cache_ttl_seconds)
-        return thread
-    finally:
-        if token is not None:
-            await counters.release_lock("lock:" + key, token)
-
-
-def _as_cached(thread: Thread) -> Thread:
-    return replace(thread, cached=True, id=None, created_at=None, usage=None)
-
-
-async def _cache_get(services: Services, key: str) -> Thread | None:
-    raw = await services.counters.cache_get(key)
-    if raw is None:
-        return None
-    try:
-        return _as_cached(Thread.from_dict(json.loads(raw)))
-    except (ValueError, KeyError, TypeError):
-        log.warning("discarding an unreadable cache entry")
-        return None
 
 
 async def _record_outcome(services: Services, name: str, caller: Caller, code: str) -> None:

@@ -195,3 +195,10 @@ async def test_redis_keys_carry_the_prefix_and_their_ttls(raw_redis, redis_url, 
     assert 0 < ttls["b"] <= 60_000
     assert 0 < ttls["c"] <= 30_000
     assert 0 < ttls["l"] <= 5_000
+
+
+async def test_each_backend_provides_every_small_protocol(counters):
+    from core.counters.base import Backend, Cache, Counters, Locks, RateLimits, SharedState
+
+    for protocol in (Counters, RateLimits, Cache, Locks, Backend, SharedState):
+        assert isinstance(counters, protocol), protocol.__name__

@@ -68,7 +68,7 @@ async def test_the_refusal_says_when_to_retry_and_where_to_upgrade(quotas, metri
     with pytest.raises(QuotaExceeded) as caught:
         await quotas.reserve("ip:1", premium=False)
     error = caught.value
-    assert error.status == 429 and error.retry_after == 12 * 3600
+    assert error.code == "quota_exceeded" and error.retry_after == 12 * 3600
     assert error.upgrade_url == "https://threadr.example/#upgrade"
     assert "UTC" not in error.message and ":" not in error.message  # the doors word the time
     assert error.limit == 3 and error.resets_at == "2026-03-02T00:00:00+00:00"
@@ -169,8 +169,8 @@ async def test_usage_reports_plan_limit_used_remaining_and_reset(quotas):
     premium = await quotas.usage("user:u", premium_until=until)
     assert (premium.plan, premium.limit, premium.remaining, premium.premium_until) == (
         "premium", 6, 5, until)
-    lapsed = await quotas.usage("user:u", premium_until=NOON - timedelta(seconds=1))
-    assert lapsed.plan == "free" and lapsed.premium_until is None
+    # whether a premium period is still live is `premium_status`'s one decision
+    # (tests/integration/test_usecases_accounts.py); `usage` takes its answer.
 
 
 @pytest.mark.parametrize("charged, allowed", [(0, 3), (2, 1), (3, 0), (7, 0)])

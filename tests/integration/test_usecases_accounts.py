@@ -12,6 +12,7 @@ from argon2 import PasswordHasher as Argon2
 from core.accounts import PasswordHasher, TokenService
 from core.counters.fallback import FallbackCounters
 from core.counters.redis import RedisCounters
+from core.counters.thread_cache import SingleFlightThreadCache
 from core.errors import (
     InvalidCredentials,
     InvalidInput,
@@ -69,8 +70,9 @@ async def services(store, redis_url, redis_prefix, tmp_path):
     counters = FallbackCounters(primary, settings, metrics, logging.getLogger("test.accounts"))
     built = Services(
         settings=settings, store=store, counters=counters, fetcher=None, generator=None,
-        offline=None, passwords=RecordingHasher(), tokens=TokenService("j" * 48, settings.jwt_audience, 60),
-        quotas=Quotas(counters, settings, metrics), metrics=metrics, clock=Clock(),
+        passwords=RecordingHasher(), tokens=TokenService("j" * 48, settings.jwt_audience, 60),
+        quotas=Quotas(counters, settings, metrics), metrics=metrics, cache=counters,
+        thread_cache=SingleFlightThreadCache(counters, counters, 60), clock=Clock(),
         records=AccountRecords(sql_db_for(store)),
         mail=MailSender(OutboxMailer(tmp_path / "outbox", "Threadr <t@example.com>"), 1),
     )
@@ -265,3 +267,17 @@ async def test_usage_follows_the_account_and_its_premium(services):
 async def test_anonymous_usage_is_counted_by_ip(services):
     usage = await accounts.usage(services, "ip:203.0.113.9", None)
     assert (usage.plan, usage.used, usage.remaining) == ("free", 0, 5)
+
+
+async def test_premium_status_is_live_only_until_its_end(services):
+    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    assert not (await accounts.premium_status(services, user.id)).active
+    assert not (await accounts.premium_status(services, None)).active  # anonymous
+    until = await _grant_premium(services, user.id, 2)
+    status = await accounts.premium_status(services, user.id)
+    assert status.active and abs((status.until - until).total_seconds()) < 1
+    services.clock.now = until + timedelta(seconds=1)  # the period has ended
+    lapsed = await accounts.premium_status(services, user.id)
+    assert not lapsed.active and lapsed.until is None
+    usage = await accounts.usage(services, f"user:{user.id}", user.id)
+    assert usage.plan == "free" and usage.premium_until is None

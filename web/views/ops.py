@@ -62,9 +62,8 @@ async def readyz(request: web.Request) -> web.Response:
     }
     if checks["counters"] == "down":
         checks["counters"] = "degraded"
-    breaker = getattr(services.generator, "breaker_state", None)
-    if breaker is not None:
-        checks["llm"] = str(getattr(breaker, "value", breaker))
+    if services.generator.breaker_state is not None:
+        checks["llm"] = services.generator.breaker_state
     ready = checks["database"] == "ok"
     answer = out(HealthOut, {"status": "ready" if ready else "not_ready", "checks": checks})
     return web.json_response(answer, status=200 if ready else 503)
