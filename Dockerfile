@@ -1,20 +1,22 @@
 # syntax=docker/dockerfile:1
 # Threadr: one image for the API (`threadr serve`), the bots and `threadr migrate`.
-# Same install path as the README (pip install of this project); no secrets baked in.
+# Dependencies from requirements.lock (scripts/lock), then this project; no secrets baked in.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+# The locked versions (the ones the tests ran), then Threadr itself without re-resolving.
+RUN python -m venv /opt/threadr && /opt/threadr/bin/pip install --upgrade pip \
+    && /opt/threadr/bin/pip install -r requirements.lock
 COPY core ./core
 COPY web ./web
 COPY bots ./bots
 COPY cli ./cli
-RUN python -m venv /opt/threadr && /opt/threadr/bin/pip install --upgrade pip \
-    && /opt/threadr/bin/pip wheel --wheel-dir /wheels . \
-    && /opt/threadr/bin/pip install /wheels/*.whl
+RUN /opt/threadr/bin/pip wheel --no-deps --wheel-dir /wheels . \
+    && /opt/threadr/bin/pip install --no-deps /wheels/*.whl
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 threadr

@@ -36,7 +36,9 @@ class ThreadCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "anyOf": [{"required": ["url"]}, {"required": ["text"]}],
-        "not": {"required": ["html", "text"]},
+        # both given (as strings; an explicit null is "not given")
+        "not": {"required": ["html", "text"],
+                "properties": {"html": {"type": "string"}, "text": {"type": "string"}}},
     })
     url: str | None = Field(None, min_length=1, max_length=2048)
     html: str | None = Field(None, min_length=1)

@@ -303,18 +303,14 @@ def test_no_sentence_is_ever_reordered_or_repeated(seed, paragraphs, per_paragra
 
 
 def test_a_real_page_gives_a_readable_thread():
-    shared = REPO / ".." / "shared" / "bench" / "extraction"
-    if not shared.is_dir():
-        pytest.skip(f"{shared} (…/shared) not present: no real page to read")
-    extract = pytest.importorskip("core.articles").__dict__.get("extract_article")
-    if extract is None:
-        pytest.skip("core.articles.extract_article is not written yet")
     import gzip
 
-    page = (
-        shared / "html" / "098bb3e96c0acdf36efdcde45fb9cca3f8c82c7cb2071b76097a1b96155f1eb2.html.gz"
-    )
-    article = extract(
+    from core.articles import extract_article
+    from tests.shared import shared_path
+
+    page = shared_path("bench", "extraction", "html",
+                       "098bb3e96c0acdf36efdcde45fb9cca3f8c82c7cb2071b76097a1b96155f1eb2.html.gz")
+    article = extract_article(
         gzip.decompress(page.read_bytes()).decode("utf-8"), "https://www.latimes.com/x"
     )
     posts = summarize(article, ThreadOptions())

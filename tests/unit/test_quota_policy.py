@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.quotas import QuotaPolicy
+from core.counters.memory import MemoryCounters
+from core.errors import QuotaExceeded
+from core.metrics import Metrics
+from core.quotas import QuotaPolicy, Quotas
 from core.settings import Settings
 
 POLICY = QuotaPolicy()
@@ -33,9 +37,16 @@ def test_day_key_follows_the_utc_day_not_the_local_one():
     assert POLICY.day_key("ip:1.2.3.4", same_moment_in_tokyo) == "quota:2026-03-01:{ip:1.2.3.4}"
 
 
-def test_free_and_premium_share_one_counter_so_upgrading_keeps_the_count():
+async def test_free_and_premium_share_one_counter_so_upgrading_keeps_the_count():
     now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    assert POLICY.day_key("user:u1", now) == POLICY.day_key("user:u1", now)
+    quotas = Quotas(MemoryCounters(), Settings(free_daily_quota=2, premium_daily_quota=5),
+                    Metrics(), clock=lambda: now)
+    for _ in range(2):
+        await (await quotas.reserve("user:u1", premium=False)).commit()
+    with pytest.raises(QuotaExceeded):
+        await quotas.reserve("user:u1", premium=False)
+    await (await quotas.reserve("user:u1", premium=True)).commit()  # upgraded: 3rd of 5
+    assert await quotas.used("user:u1") == 3
 
 
 def test_resets_at_is_the_next_utc_midnight():

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from core.text import MAX_POST_LENGTH, find_urls, normalize, weighted_length
+from tests.shared import SHARED, shared_path
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 TT = SHARED / "conformance" / "twitter-text"
 
 # A handful of the official v3 cases, embedded so the suite has teeth without ../shared.
@@ -32,9 +32,7 @@ EMBEDDED = [
 
 
 def _shared_or_skip(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"../shared not present: {path}")
-    return path
+    return shared_path(*path.relative_to(SHARED).parts)
 
 
 @pytest.mark.parametrize(("text", "expected"), EMBEDDED)
@@ -62,7 +60,7 @@ URL_SECTIONS = ("urls", "urls_with_indices", "urls_with_directional_markers",
 def _extract_cases():
     path = TT / "conformance" / "extract.yml"
     if not path.exists():
-        return [pytest.param(None, None, marks=pytest.mark.skip(f"../shared not present: {path}"))]
+        return [pytest.param(None, None, id="shared-data-missing")]  # skips, fails under CI
     tests = yaml.safe_load(path.read_text("utf-8"))["tests"]
     return [pytest.param(section, case, id=f"{section}-{i}")
             for section in URL_SECTIONS for i, case in enumerate(tests[section])]
@@ -70,6 +68,8 @@ def _extract_cases():
 
 @pytest.mark.parametrize(("section", "case"), _extract_cases())
 def test_url_detector_extracts_like_twitter_text(section, case):
+    if case is None:
+        shared_path("conformance", "twitter-text", "conformance", "extract.yml")
     text, expected = case["text"], case["expected"]
     spans = find_urls(text)
     if expected and isinstance(expected[0], dict):
