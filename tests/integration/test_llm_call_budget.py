@@ -40,7 +40,7 @@ async def test_a_server_answering_500_gets_one_plus_max_retries_requests(setting
 async def test_the_configured_generator_falls_back_after_the_bounded_calls(settings):
     async with OpenAIStandIn() as llm:
         llm.default = Reply(status=500)
-        generator, _ = build_generator(llm_settings(settings, llm.base_url), Metrics())
+        generator = build_generator(llm_settings(settings, llm.base_url), Metrics())
         try:
             thread = await generator.generate(ARTICLE, ThreadOptions())
         finally:
