@@ -29,6 +29,10 @@ _CONTROL_SHARE = 0.01  # more C0 control characters than this (tab, newlines asi
 _SAMPLE = 65_536
 
 
+class CliError(Exception):
+    """A user mistake on the command line (exit status 2)."""
+
+
 class InputRefused(Exception):
     """The input is not something Threadr can read as an article (exit status 2)."""
 

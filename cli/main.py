@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli.inputs import InputRefused
+from cli.inputs import CliError, InputRefused
 from core import __version__
 from core.errors import ThreadrError
 from core.models import (
@@ -24,10 +24,6 @@ from core.models import (
     ThreadOptions,
     Tone,
 )
-
-
-class CliError(Exception):
-    """A user mistake on the command line (exit status 2)."""
 
 
 def _add_thread_parser(sub) -> None:

@@ -38,7 +38,7 @@ async def run_worker(args, settings) -> int:
 
 
 async def run_publish(args, settings) -> int:
-    from cli.main import CliError
+    from cli.inputs import CliError
     from core.bootstrap import build_services
     from core.usecases.publications import publish_thread
 

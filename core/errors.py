@@ -164,19 +164,19 @@ class PostTooLong(InvalidInput):
 
 
 class PremiumRequired(ThreadrError):
-    code, status, message = "premium_required", 403, "This needs Threadr Premium."
+    code, message = "premium_required", "This needs Threadr Premium."
 
 
 class DestinationRefused(ThreadrError):
     """The network refused to connect the account (wrong app password, denied consent…)."""
 
-    code, status, message = "destination_refused", 400, "The network refused the sign-in."
+    code, message = "destination_refused", "The network refused the sign-in."
 
 
 class NetworkUnavailable(ThreadrError):
-    code, status, message = "network_unavailable", 502, "The network did not answer."
+    code, message = "network_unavailable", "The network did not answer."
 
 
 class PublishingNotConfigured(ThreadrError):
-    code, status, message = "publishing_not_configured", 503, (
+    code, message = "publishing_not_configured", (
         "Publishing to this network is not configured on this server.")

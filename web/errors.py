@@ -38,6 +38,10 @@ STATUS: dict[type[ThreadrError], int] = {
     e.BillingNotConfigured: 503,
     e.BillingError: 502,
     e.InvalidWebhook: 400,
+    e.PremiumRequired: 403,
+    e.DestinationRefused: 400,
+    e.NetworkUnavailable: 502,
+    e.PublishingNotConfigured: 503,
 }
 
 
