@@ -136,7 +136,7 @@ class InvalidLinkCode(ThreadrError):
 
 
 class InvalidToken(ThreadrError):
-    code, status, message = "invalid_token", 400, "This link is invalid, was used, or has expired."
+    code, message = "invalid_token", "This link is invalid, was used, or has expired."
 
 
 class ServiceUnavailable(RetryableError):

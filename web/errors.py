@@ -42,6 +42,7 @@ STATUS: dict[type[ThreadrError], int] = {
     e.DestinationRefused: 400,
     e.NetworkUnavailable: 502,
     e.PublishingNotConfigured: 503,
+    e.InvalidToken: 400,
 }
 
 

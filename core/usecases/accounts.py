@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from core.accounts import (
     LINK_CODE_TTL,
@@ -47,7 +47,6 @@ async def premium_status(services: Services, user_id: str | None) -> PremiumStat
 LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"
 MAX_TOKEN_NAME = 100
-TOUCH_INTERVAL = timedelta(hours=1)
 
 
 async def register(
@@ -120,14 +119,6 @@ async def _rehash(services: Services, user: User, password: str) -> None:
 async def authenticate(services: Services, bearer: str) -> str:
     """The user id behind a bearer token (see `sessions.principal`); `Unauthorized` else."""
     return (await sessions.principal(services, bearer)).user_id
-
-
-async def touch_token(services: Services, api_token: ApiToken) -> None:
-    """Record `last_used_at`, at most hourly (a write per request would be wasteful)."""
-    now = services.clock()
-    last = api_token.last_used_at
-    if last is None or now - last >= TOUCH_INTERVAL:
-        await services.store.touch_api_token(api_token.id, now)
 
 
 async def issue_extension_token(

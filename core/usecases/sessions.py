@@ -4,9 +4,11 @@ extension token of the account."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.accounts import hash_api_token, is_api_token
 from core.errors import Unauthorized
-from core.models import Principal, User, is_valid_id
+from core.models import ApiToken, Principal, User, is_valid_id
 from core.services import Services
 from core.usecases import audit
 
@@ -33,8 +35,6 @@ async def principal(services: Services, bearer: str) -> Principal:
     if token[:7].lower() == "bearer ":
         token = token[7:].strip()
     if is_api_token(token):
-        from core.usecases.accounts import touch_token
-
         if len(token) > 200:
             raise Unauthorized("This extension token is not valid.")
         api_token = await services.store.get_api_token(hash_api_token(token))
@@ -68,3 +68,14 @@ async def sign_out_everywhere(services: Services, user_id: str, ip: str | None =
     ended = await services.records.revoke_everything(user_id, services.clock())
     await audit.record(services, "sign_out_everywhere", user_id, ip=ip, ended=ended)
     return ended
+
+
+TOUCH_INTERVAL = timedelta(hours=1)
+
+
+async def touch_token(services: Services, api_token: ApiToken) -> None:
+    """Record `last_used_at`, at most hourly (a write per request would be wasteful)."""
+    now = services.clock()
+    last = api_token.last_used_at
+    if last is None or now - last >= TOUCH_INTERVAL:
+        await services.store.touch_api_token(api_token.id, now)
