@@ -270,7 +270,7 @@ async def test_anonymous_usage_is_counted_by_ip(services):
 
 
 async def test_premium_status_is_live_only_until_its_end(services):
-    user, _ = await accounts.register(services, "ada@example.com", PASSWORD)
+    user = await services.store.create_user("ada@example.com", None)
     assert not (await accounts.premium_status(services, user.id)).active
     assert not (await accounts.premium_status(services, None)).active  # anonymous
     until = await _grant_premium(services, user.id, 2)

@@ -162,8 +162,13 @@ async def test_a_follower_in_another_process_takes_over_when_the_leader_gives_up
     from core.usecases.threads import generate_thread
 
     gated = _Gated()
-    leader_side = dataclasses.replace(services, generator=gated, inflight={})
-    follower_side = dataclasses.replace(services, generator=gated, inflight={})
+    from core.counters.thread_cache import SingleFlightThreadCache
+
+    def own_process(side):  # its own single-flight table over the shared backend
+        cache = SingleFlightThreadCache(side.counters, side.counters, 60)
+        return dataclasses.replace(side, generator=gated, thread_cache=cache)
+
+    leader_side, follower_side = own_process(services), own_process(services)
     request = ThreadRequest(text=ARTICLE)
     leader = asyncio.create_task(generate_thread(leader_side, Caller("web", ip="192.0.2.1"),
                                                  request))
