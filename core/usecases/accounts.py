@@ -8,8 +8,7 @@ event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from core.accounts import (
     LINK_CODE_TTL,
@@ -23,26 +22,7 @@ from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLin
 from core.models import ApiToken, Caller, Usage, User, is_valid_id
 from core.services import Services
 from core.usecases import audit, sessions, verification
-
-
-@dataclass(frozen=True, slots=True)
-class PremiumStatus:
-    until: datetime | None = None  # the end of the live premium period, if any
-
-    @property
-    def active(self) -> bool:
-        return self.until is not None
-
-
-async def premium_status(services: Services, user_id: str | None) -> PremiumStatus:
-    """Whether this account is premium now, and until when. The one premium check: every door
-    and use case asks this (anonymous callers are never premium)."""
-    if not user_id:
-        return PremiumStatus()
-    now = services.clock()
-    until = await services.store.premium_until(user_id, now)
-    return PremiumStatus(until if until is not None and until > now else None)
-
+from core.usecases.premium import PremiumStatus, premium_status  # noqa: F401 (re-export)
 
 LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"

@@ -28,7 +28,7 @@ from core.models import (
 from core.services import Services
 from core.text.platforms import rules_for
 from core.usage import UsageRecord
-from core.usecases.accounts import premium_status
+from core.usecases.premium import premium_status
 from core.usecases.sources import load_article, validate_request
 
 log = logging.getLogger("threadr.threads")
