@@ -146,6 +146,9 @@ class UsageLog(Protocol):
         """Units charged to `quota_key` since `since` (fresh threads; cache hits are free).
         Quotas rebuild a day's counter from it when the counter was lost (Redis restart)."""
 
+    async def record_event(self, name: str, user_id: str | None, props: dict) -> None:
+        """An analytics event (e.g. a refused or failed generation, for the operator's KPIs)."""
+
 class Premium(Protocol):
     async def premium_until(self, user_id: str, now: datetime) -> datetime | None:
         """The end of the latest live (not revoked, not ended) grant, if any."""

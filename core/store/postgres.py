@@ -335,6 +335,13 @@ class PostgresStore(PublishSql):
             quota_key, since,
         )
 
+
+    async def record_event(self, name: str, user_id: str | None, props: dict) -> None:
+        await self._change(
+            "INSERT INTO analytics_events (name, user_id, props, at) VALUES ($1, $2, $3, $4)",
+            name, user_id, props, utcnow(),
+        )
+
     # --- premium ---
     async def premium_until(self, user_id: str, now: datetime) -> datetime | None:
         async with self._conn() as conn:

@@ -348,6 +348,13 @@ class SqliteStore(PublishSql):
         )
         return int(row[0])
 
+
+    async def record_event(self, name: str, user_id: str | None, props: dict) -> None:
+        await self._change(
+            "INSERT INTO analytics_events (name, user_id, props, at) VALUES (?, ?, ?, ?)",
+            (name, user_id, to_json(props), to_text(utcnow())),
+        )
+
     # --- premium ---
     async def premium_until(self, user_id: str, now: datetime) -> datetime | None:
         async with self._tx(write=False) as db:
