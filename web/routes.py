@@ -278,5 +278,8 @@ def _guarded(route: Route) -> Callable:
 
 def setup_routes(app: web.Application, table: list[Route]) -> None:
     for route in table:
-        app.router.add_route(route.method, route.path, _guarded(route))
+        handler = _guarded(route)
+        if route.auth == "admin":  # operators are told apart here, after authentication
+            handler = adm.admin_only(handler)
+        app.router.add_route(route.method, route.path, handler)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
