@@ -26,6 +26,7 @@ from core.publish.models import FAILED, PUBLISHED, Publication, Sent
 from core.services import Services
 from core.usecases.destinations import destination_of
 from core.usecases.publications import publication_of
+from core.usecases.receipts import mail_once
 
 log = logging.getLogger("threadr.publish")
 
@@ -56,9 +57,22 @@ async def run_publication(services: Services, pub_id: str) -> str | None:
     except _Failed as exc:
         log.warning("publication failed", extra={"publication": pub_id, "reason": str(exc)})
         await store.finish_publication(pub_id, FAILED, str(exc), services.clock())
+        await _tell_owner(services, pub, str(exc))
         return FAILED
     await store.finish_publication(pub_id, PUBLISHED, None, services.clock())
     return PUBLISHED
+
+
+async def _tell_owner(services: Services, pub: Publication, reason: str) -> None:
+    """The person learns by mail (once per publication) that nothing more will be posted."""
+    first = pub.posts[0] if pub.posts else ""
+    title = first if len(first) <= 60 else first[:60].rsplit(" ", 1)[0] + "…"
+    await mail_once(services, f"publication_failed:{pub.id}", pub.user_id,
+                    "publication_failed", title=title, reason=reason,
+                    network=_NETWORK_NAMES.get(pub.platform.value, pub.platform.value))
+
+
+_NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 class _Run:

@@ -24,7 +24,9 @@ def _day(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-async def _mail(services: Services, key: str, user_id: str, kind: str, **context) -> bool:
+async def mail_once(services: Services, key: str, user_id: str, kind: str, **context) -> bool:
+    """Mail `kind` to the account once per `key` (the mail ledger); False when it was sent
+    before or the account has no address."""
     user = await services.store.get_user(user_id)
     if user is None or not user.email or not await services.records.claim_mail(
             key, services.clock()):
@@ -48,7 +50,7 @@ async def purchase_granted(services: Services, payment_ref: str, amount_cents: i
         currency=currency, days=days, at=services.clock())
     await audit.record(services, "premium_granted", grant["user_id"], actor=audit.SYSTEM,
                        source="stripe", reference=payment_ref, days=days)
-    await _mail(services, f"receipt:{payment_ref}", grant["user_id"], "receipt",
+    await mail_once(services, f"receipt:{payment_ref}", grant["user_id"], "receipt",
                 amount=_money(cents, currency), days=days, until=_day(grant["until"]),
                 reference=payment_ref)
 
@@ -67,7 +69,7 @@ async def premium_revoked(services: Services, payment_ref: str, reason: str) -> 
             "currency", services.settings.premium_currency), days=0, at=services.clock())
     await audit.record(services, "premium_revoked", grant["user_id"], actor=audit.SYSTEM,
                        source="stripe", reference=payment_ref, reason=reason)
-    await _mail(services, f"revoked:{payment_ref}", grant["user_id"], "revoked",
+    await mail_once(services, f"revoked:{payment_ref}", grant["user_id"], "revoked",
                 reference=payment_ref, reason=reason)
 
 
@@ -76,7 +78,7 @@ async def send_due_reminders(services: Services) -> int:
     now = services.clock()
     sent = 0
     for grant in await services.records.grants_ending(now, now + REMINDER_AHEAD):
-        sent += await _mail(
+        sent += await mail_once(
             services, f"reminder:{grant['source_ref']}", grant["user_id"], "reminder",
             until=_day(grant["until"]), free=services.settings.free_daily_quota,
             upgrade=f"{services.settings.public_url.rstrip('/')}/#upgrade")

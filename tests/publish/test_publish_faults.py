@@ -150,3 +150,8 @@ async def test_a_revoked_destination_fails_the_publication_clearly(services, net
     failed = await get_publication(services, user_id, pub_id)
     assert "connect the account again" in failed.error
     assert stored_texts(platform, networks[platform]) == []
+    await services.mail.drain()  # the person is told by mail, once
+    assert await run_publication(services, pub_id) is None  # finished: nothing runs again
+    mails = [p.read_text() for p in (services.settings.data_dir / "outbox").glob("*.eml")]
+    told = [m for m in mails if "Your thread was not published" in m]
+    assert len(told) == 1 and "f@example.com" in told[0] and "connect the account again" in told[0]
