@@ -7,7 +7,7 @@ import re
 
 from core.bootstrap import build_services
 from core.models import Caller, ThreadRequest
-from core.usecases.accounts import redeem_link_code, register, usage
+from core.usecases.accounts import login, redeem_link_code, register, usage
 from core.usecases.threads import generate_thread
 from tests.e2e.bots_support import PASTED, bot_settings, running_discord, running_telegram
 from tests.e2e.test_discord_bot import reply, thread_reply
@@ -24,7 +24,8 @@ async def test_a_linked_person_has_one_quota_across_web_telegram_and_discord(
                           redis_prefix=redis_prefix, free_daily_quota=3)
     async with build_services(shared) as web, TelegramApi() as tg, DiscordApi() as dc, \
             running_telegram(shared, tg), running_discord(shared, dc):
-        user, _ = await register(web, "grace@example.com", "correct horse battery")
+        await register(web, "grace@example.com", "correct horse battery")
+        user, _ = await login(web, "grace@example.com", "correct horse battery", None)
         tg.send_text(TG_USER, "/link")
         tg_code = re.search(r"code: (\w+)", await answer_after(tg, 0)).group(1)
         asked = await dc.slash("link", user_id=DC_USER)

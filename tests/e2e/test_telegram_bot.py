@@ -196,14 +196,15 @@ async def test_quota_exhausted_gets_a_kind_message_with_reset_time_and_upgrade_l
 async def test_a_link_code_joins_a_web_account_and_premium_carries_over(api, tg_settings):
     from datetime import timedelta
 
-    from core.usecases.accounts import redeem_link_code, register
+    from core.usecases.accounts import login, redeem_link_code, register
 
     async with running_telegram(tg_settings, api) as application:
         services = application.bot_data["lifecycle"].services
         api.send_text(USER, "/link")
         answer = await answer_after(api, 0)
         code = re.search(r"Your link code: (\w+)", answer).group(1)
-        user, _ = await register(services, "ada@example.com", "correct horse battery")
+        await register(services, "ada@example.com", "correct horse battery")
+        user, _ = await login(services, "ada@example.com", "correct horse battery", None)
         assert await redeem_link_code(services, user.id, code) == ("telegram", str(USER))
         now = services.clock()
         async with services.store.billing_transaction() as tx:
