@@ -84,6 +84,7 @@ async def _register_generate_and_link(page, code: str, services) -> str:
     await page.fill("#link-code", code)  # typed in lower case: codes are case-insensitive
     await page.click("#link-form button[type=submit]")
     await page.wait_for_selector("text=Linked your Telegram account")
-    assert f"Telegram ({USER})" in await page.inner_text("#links-list")
+    # the list is fetched again after the message: wait for it rather than read it at once
+    await page.wait_for_selector(f"#links-list:has-text('Telegram ({USER})')", timeout=10_000)
     assert "1 of" in await page.inner_text("#account-plan")
     return await page.evaluate("JSON.parse(localStorage.getItem('threadr.user')).id")

@@ -58,6 +58,11 @@ class SentinelGroup:
             _wait_for(lambda p=port: _listening(p), f"redis on {port}")
         _wait_for(lambda: "master_link_status:up" in _cli(self.replica_port, "info",
                                                           "replication"), "replication", 30)
+        # A sentinel learns of replicas from the master's INFO, polled every 10 s: until it
+        # has, there is nobody to promote.
+        _wait_for(lambda: str(self.replica_port) in _cli(self.sentinel_port, "sentinel",
+                                                         "replicas", self.SERVICE),
+                  "the sentinel to know the replica", 30)
         return self
 
     def master(self) -> int:
