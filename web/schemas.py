@@ -232,9 +232,10 @@ class IdentityOut(BaseModel):
 class AccountOut(BaseModel):
     """The account as `core.usecases.accounts.get_account` describes it."""
 
-    model_config = ConfigDict(extra="allow")
     id: str
     email: str | None
+    email_verified: bool
+    admin: bool
     created_at: Iso | None
     premium_until: Iso | None
     premium: bool

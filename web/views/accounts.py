@@ -10,7 +10,7 @@ from core.errors import Forbidden
 from core.usecases import accounts
 from web.inputs import caller, parse_json, principal, user_id
 from web.keys import CLIENT_IP, SERVICES
-from web.schemas import Credentials, TokenCreate
+from web.schemas import AccountOut, Credentials, TokenCreate, out
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -31,16 +31,6 @@ def usage_json(usage) -> dict:
     return {"plan": usage.plan, "limit": usage.limit, "used": usage.used,
             "remaining": usage.remaining, "resets_at": _iso(usage.resets_at),
             "premium_until": _iso(usage.premium_until)}
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 REGISTERED = {
@@ -66,7 +56,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     account = await accounts.get_account(request.app[SERVICES], user_id(request))
-    return web.json_response(_jsonable(account))
+    return web.json_response(out(AccountOut, account))
 
 
 async def create_token(request: web.Request) -> web.Response:
