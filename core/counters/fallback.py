@@ -11,8 +11,8 @@ it. When it raises, the call is served by a per-process `MemoryCounters` instead
 - the primary is probed again at most every `retry_interval` seconds (one probe at a time),
   so service returns to it within a few seconds of it coming back.
 
-Only `ping` reports the primary's failure (for readiness checks); `degraded` says whether the
-fallback is currently serving.
+Only `ping` reports the primary's failure (for readiness checks), and a ping that succeeds
+also ends the fallback; `degraded` says whether the fallback is currently serving.
 """
 
 from __future__ import annotations
@@ -70,10 +70,13 @@ class FallbackCounters:
         except Exception as exc:  # noqa: BLE001 - the policy: never raise to the caller
             self._mark_down(exc)
             return False, None
+        self._mark_up()
+        return True, result
+
+    def _mark_up(self) -> None:
         if self._down:
             self._down = False
             self._log.warning("counters backend is back; leaving the per-process fallback")
-        return True, result
 
     def _mark_down(self, exc: Exception) -> None:
         self._next_probe = self._clock() + self._retry_interval
@@ -130,8 +133,15 @@ class FallbackCounters:
             await self._try("release_lock", key, token)
 
     async def ping(self) -> None:
-        """Raises `CountersUnavailable` when the primary is down (for /readyz)."""
-        await self.primary.ping()
+        """Raises `CountersUnavailable` when the primary is down (for /readyz). A ping that
+        succeeds ends the fallback at once: readiness never says the primary is back while
+        quotas are still counted per process."""
+        try:
+            await self.primary.ping()
+        except Exception as exc:
+            self._mark_down(exc)
+            raise
+        self._mark_up()
 
     async def close(self) -> None:
         try:

@@ -183,6 +183,25 @@ async def test_redis_stopped_mid_test_then_restarted_is_probed_at_most_every_sec
     await counters.close()
 
 
+async def test_a_ping_that_succeeds_ends_the_fallback_at_once(own_redis):
+    """Readiness saying "ok" means quotas are shared again: no window in which /readyz says
+    Redis is back while requests are still counted per process (two hosts would each give
+    a full quota)."""
+    clock = FakeClock()
+    patient = RedisCounters(own_redis.url, "t:", socket_timeout=10, connect_timeout=10)
+    counters = wrap(patient, clock=clock)
+    own_redis.kill()
+    assert await counters.reserve("k", 10, 60) == (True, 1)  # the fallback's count
+    assert counters.degraded
+    own_redis.start()
+    await counters.ping()  # before the retry interval has passed
+    assert not counters.degraded
+    assert await counters.reserve("shared", 10, 60) == (True, 1)
+    with own_redis.client() as client:
+        assert client.get("t:shared") == b"1"
+    await counters.close()
+
+
 async def test_service_returns_to_redis_within_five_seconds_of_it_coming_back(own_redis):
     counters = await open_counters(settings(redis_url=own_redis.url, redis_prefix="t:"),
                                    Metrics())
