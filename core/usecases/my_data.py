@@ -4,12 +4,12 @@ amounts and dates)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
-from core.errors import InvalidCredentials, NotFound
+from core.errors import NotFound
 from core.services import Services
 from core.usecases import audit
+from core.usecases.verification import confirm_password
 
 
 def _jsonable(value):
@@ -36,13 +36,7 @@ async def delete_account(
     services: Services, user_id: str, password: str, ip: str | None = None
 ) -> None:
     """Delete the account (password required) and everything that belongs to it."""
-    await services.quotas.check_burst(ip, "login")
-    user = await services.store.get_user(user_id)
-    if user is None:
-        raise NotFound("Account not found.")
-    if not user.password_hash or not isinstance(password, str) or not await asyncio.to_thread(
-            services.passwords.verify, user.password_hash, password):
-        raise InvalidCredentials("Your password is not correct.")
+    await confirm_password(services, user_id, password, ip)
     if services.usage is not None:
         await services.usage.flush()  # buffered records of this account are anonymised too
     entry = audit.entry(services, "account_deleted", user_id, ip=ip)

@@ -7,12 +7,12 @@ import asyncio
 from datetime import timedelta
 
 from core.accounts import check_password, new_mail_token, normalize_email
-from core.errors import InvalidCredentials, InvalidToken, NotFound
+from core.errors import InvalidToken
 from core.mail.render import render
 from core.models import User
 from core.services import Services
 from core.usecases import audit, sessions
-from core.usecases.verification import link, token_hash
+from core.usecases.verification import confirm_password, link, token_hash
 
 RESET_TTL = timedelta(minutes=30)
 
@@ -76,12 +76,7 @@ async def change_password(
 ) -> str:
     """Replace the password (the current one is required); other sessions end; returns a
     new access token for this one."""
-    await services.quotas.check_burst(ip, "login")
-    user = await services.store.get_user(user_id)
-    if user is None or not user.password_hash:
-        raise NotFound("Account not found.")
-    if not await asyncio.to_thread(services.passwords.verify, user.password_hash, current):
-        raise InvalidCredentials("Your current password is not correct.")
+    user = await confirm_password(services, user_id, current, ip)
     check_password(new, user.email)
     new_hash = await asyncio.to_thread(services.passwords.hash, new)
     await _set_password(services, user_id, new_hash)

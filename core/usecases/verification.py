@@ -84,17 +84,26 @@ async def resend(services: Services, user_id: str, ip: str | None = None) -> boo
     return True
 
 
+async def confirm_password(services: Services, user_id: str, password: str,
+                           ip: str | None) -> User:
+    """The account, once its password is confirmed (burst-limited per IP like login): the
+    gate of every change that needs the current password."""
+    await services.quotas.check_burst(ip, "login")
+    user = await services.store.get_user(user_id)
+    if user is None:
+        raise NotFound("Account not found.")
+    if not user.password_hash or not isinstance(password, str) or not await asyncio.to_thread(
+            services.passwords.verify, user.password_hash, password):
+        raise InvalidCredentials("Your current password is not correct.")
+    return user
+
+
 async def change_email(
     services: Services, user_id: str, password: str, new_email: str, ip: str | None = None
 ) -> None:
     """Ask for a new address: it takes effect once its verification link is used. When the
     address belongs to another account, that owner is told instead (same answer here)."""
-    await services.quotas.check_burst(ip, "login")
-    user = await services.store.get_user(user_id)
-    if user is None or not user.password_hash:
-        raise NotFound("Account not found.")
-    if not await asyncio.to_thread(services.passwords.verify, user.password_hash, password):
-        raise InvalidCredentials("Your current password is not correct.")
+    user = await confirm_password(services, user_id, password, ip)
     address = normalize_email(new_email)
     if address == user.email:
         raise InvalidInput("This is already your address.")
