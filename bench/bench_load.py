@@ -48,7 +48,10 @@ async def _token(session, base: str) -> dict:
     async with session.post(f"{base}/api/v1/auth/register", json=account):
         pass  # the same answer for any address: then sign in
     async with session.post(f"{base}/api/v1/auth/login", json=account) as response:
-        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+        answer = await response.json()
+        if "token" not in answer:
+            raise SystemExit(f"sign-in failed: {answer}")
+        return {"Authorization": f"Bearer {answer['token']}"}
 
 
 async def request_scenarios(args, data_dir: str) -> dict:

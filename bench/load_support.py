@@ -93,6 +93,9 @@ def start_threadr(data_dir: str, *, database_url: str = "", redis_url: str = "",
                    LLM_RATE_PER_MINUTE="100000000", LLM_MAX_RETRIES="0",
                    SSE_HEARTBEAT_SECONDS="600")
     threadr = Path(sys.executable).with_name("threadr")
+    if database_url:  # `threadr serve` expects a migrated database (`threadr migrate` first)
+        subprocess.run([str(threadr), "migrate"], cwd=REPO, env=env, check=True,
+                       stdout=subprocess.DEVNULL, timeout=120)
     cmd = [str(threadr), "serve"] if threadr.exists() else [sys.executable, "-m", "web.server"]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
