@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.usecases import destinations as dest_uc
 from core.usecases import publications as pub_uc
 from web.inputs import parse_json, query_int, user_id
 from web.keys import SERVICES
+from web.schemas import Iso, out
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -49,7 +50,7 @@ class DestinationOut(BaseModel):
     platform: str
     handle: str
     server: str
-    created_at: str
+    created_at: Iso
 
 
 class DestinationList(BaseModel):
@@ -69,10 +70,12 @@ class PublicationOut(BaseModel):
     thread_id: str
     destination_id: str
     platform: str
-    run_at: str
-    created_at: str
+    run_at: Iso
+    created_at: Iso
     error: str | None
-    posts: list[PublishedPostOut]
+    # `Publication.posts` are the texts; `published_posts` adds each one's id and link
+    posts: list[PublishedPostOut] = Field(
+        validation_alias=AliasChoices("published_posts", "posts"))
 
 
 class PublicationList(BaseModel):
@@ -86,14 +89,15 @@ async def _user(request: web.Request):
 
 async def connect_x(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
-    return web.json_response({"authorize_url": await dest_uc.start_x(services, user_id)})
+    url = await dest_uc.start_x(services, user_id)
+    return web.json_response(out(AuthorizeOut, {"authorize_url": url}))
 
 
 async def connect_mastodon(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
     body = await parse_json(request, MastodonIn)
     url = await dest_uc.start_mastodon(services, user_id, body.instance)
-    return web.json_response({"authorize_url": url})
+    return web.json_response(out(AuthorizeOut, {"authorize_url": url}))
 
 
 async def connect_bluesky(request: web.Request) -> web.Response:
@@ -101,7 +105,7 @@ async def connect_bluesky(request: web.Request) -> web.Response:
     body = await parse_json(request, BlueskyIn)
     dest = await dest_uc.connect_bluesky(services, user_id, body.handle, body.app_password,
                                          body.service)
-    return web.json_response(dest.public(), status=201)
+    return web.json_response(out(DestinationOut, dest), status=201)
 
 
 def _callback(finish):
@@ -122,7 +126,7 @@ mastodon_callback = _callback(dest_uc.finish_mastodon)
 async def list_destinations(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
     found = await dest_uc.list_destinations(services, user_id)
-    return web.json_response({"destinations": [d.public() for d in found]})
+    return web.json_response(out(DestinationList, {"destinations": found}))
 
 
 async def delete_destination(request: web.Request) -> web.Response:
@@ -137,24 +141,24 @@ async def publish(request: web.Request) -> web.Response:
     at: datetime | None = body.at
     pub = await pub_uc.publish_thread(services, user_id, request.match_info["thread_id"],
                                       body.destination_id, at)
-    return web.json_response(pub.as_dict(), status=202)
+    return web.json_response(out(PublicationOut, pub), status=202)
 
 
 async def get_publication(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
     pub = await pub_uc.get_publication(services, user_id, request.match_info["publication_id"])
-    return web.json_response(pub.as_dict())
+    return web.json_response(out(PublicationOut, pub))
 
 
 async def list_publications(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
     limit = query_int(request, "limit", 20, 1, 100)
     found = await pub_uc.list_publications(services, user_id, limit)
-    return web.json_response({"publications": [p.as_dict() for p in found]})
+    return web.json_response(out(PublicationList, {"publications": found}))
 
 
 async def cancel_publication(request: web.Request) -> web.Response:
     services, user_id = await _user(request)
     pub = await pub_uc.cancel_publication(services, user_id,
                                           request.match_info["publication_id"])
-    return web.json_response(pub.as_dict())
+    return web.json_response(out(PublicationOut, pub))

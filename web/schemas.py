@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -177,9 +178,14 @@ class ThreadList(BaseModel):
     next_before: str | None
 
 
+# `User.verified` (a domain object) or `email_verified` (a dict) answers as `email_verified`.
+EmailVerified = Annotated[bool, Field(validation_alias=AliasChoices("email_verified", "verified"))]
+
+
 class UserOut(BaseModel):
     id: str
     email: str | None
+    email_verified: EmailVerified
     created_at: Iso | None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from web.schemas import AccountOut, EmailVerified, Iso
+
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -51,14 +53,9 @@ class AcceptedOut(BaseModel):
     message: str
 
 
-class SignedInOut(BaseModel):
-    token: str
-    user: dict
-
-
 class VerifiedOut(BaseModel):
     email: str | None
-    email_verified: bool
+    email_verified: EmailVerified
 
 
 class CountOut(BaseModel):
@@ -67,7 +64,7 @@ class CountOut(BaseModel):
 
 class AuditEntryOut(BaseModel):
     id: int
-    at: str
+    at: Iso
     actor: str
     user_id: str | None
     action: str
@@ -81,31 +78,46 @@ class AuditList(BaseModel):
 
 
 class ExportOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """The rows as `core.usecases.my_data.export` gives them (already JSON-ready)."""
+
     account: dict
     identities: list[dict]
     threads: list[dict]
     usage: list[dict]
     premium_grants: list[dict]
     billing_records: list[dict]
+    extension_tokens: list[dict] = Field(description="Names and dates, never the tokens")
     exported_at: str
 
 
+class KpiTotalsOut(BaseModel):
+    threads: int
+    error_rate: float
+    quota_rejection_rate: float
+    new_accounts: int
+    verified_share: float
+    paying_accounts: int
+    conversion: float
+    revenue_cents: dict[str, int] = Field(description="Per currency")
+    llm_tokens: int
+    llm_cost_usd: float
+
+
 class KpiOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
     start: str
     end: str
     days: list[str]
-    totals: dict
+    threads_by_surface: dict[str, list[int]] = Field(description="One count per day")
+    threads_by_generator: dict[str, list[int]] = Field(description="One count per day")
+    active_identities: list[int] = Field(description="One count per day")
+    totals: KpiTotalsOut
 
 
-class UserLookupOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    email: str | None
+class UserLookupOut(AccountOut):
     plan: str
-    identities: list[dict]
+    used_today: int
+    limit: int
 
 
 class PremiumOut(BaseModel):
-    premium_until: str
+    premium_until: Iso

@@ -25,10 +25,6 @@ class Destination:
     max_chars: int | None
     created_at: datetime
 
-    def public(self) -> dict:
-        return {"id": self.id, "platform": self.platform.value, "handle": self.handle,
-                "server": self.server, "created_at": self.created_at.isoformat()}
-
 
 @dataclass(frozen=True)
 class Sent:
@@ -38,6 +34,16 @@ class Sent:
     url: str
     uri: str | None = None  # Bluesky strong ref
     cid: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    """One post of a publication as shown: its text and, once sent, its id and link."""
+
+    index: int
+    text: str
+    remote_id: str | None
+    url: str | None
 
 
 @dataclass
@@ -55,13 +61,7 @@ class Publication:
     updated_at: datetime
     sent: dict[int, Sent | None] = field(default_factory=dict)  # None: attempted, unknown
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "status": self.status, "thread_id": self.thread_id,
-            "destination_id": self.destination_id, "platform": self.platform.value,
-            "run_at": self.run_at.isoformat(), "error": self.error,
-            "created_at": self.created_at.isoformat(),
-            "posts": [{"index": i, "text": text,
-                       "remote_id": (s := self.sent.get(i)) and s.remote_id,
-                       "url": s and s.url} for i, text in enumerate(self.posts)],
-        }
+    @property
+    def published_posts(self) -> list[PublishedPost]:
+        return [PublishedPost(i, text, (s := self.sent.get(i)) and s.remote_id, s and s.url)
+                for i, text in enumerate(self.posts)]

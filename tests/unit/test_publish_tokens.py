@@ -12,6 +12,8 @@ from core.models import Platform
 from core.publish.crypto import TokenCipher
 from core.publish.models import Destination
 from core.settings import SecretStr, Settings
+from web.publish import DestinationOut
+from web.schemas import out
 
 
 def test_production_refuses_to_start_without_a_token_key(tmp_path):
@@ -41,4 +43,6 @@ def test_tokens_are_sealed_and_only_the_right_key_opens_them(tmp_path):
 def test_a_destination_never_shows_its_secrets():
     dest = Destination("d1", "u1", Platform.X, "ada", "https://api.x.com", "42",
                        {"access_token": "tok-123"}, None, datetime.now(UTC))
-    assert "tok-123" not in repr(dest) and "tok-123" not in str(dest.public())
+    shown = out(DestinationOut, dest)
+    assert "tok-123" not in repr(dest) and "tok-123" not in str(shown)
+    assert set(shown) == {"id", "platform", "handle", "server", "created_at"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from aiohttp import web
@@ -10,21 +11,20 @@ from core.errors import Forbidden
 from core.usecases import accounts
 from web.inputs import caller, parse_json, principal, user_id
 from web.keys import CLIENT_IP, SERVICES
-from web.schemas import AccountOut, Credentials, TokenCreate, out
+from web.schemas import (
+    AccountOut,
+    AuthOut,
+    Credentials,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    out,
+)
+from web.schemas_accounts import AcceptedOut
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def user_json(user) -> dict:
-    return {"id": user.id, "email": user.email, "email_verified": user.verified,
-            "created_at": _iso(user.created_at)}
-
-
-def token_json(token) -> dict:
-    return {"id": token.id, "name": token.name, "created_at": _iso(token.created_at),
-            "last_used_at": _iso(token.last_used_at)}
 
 
 def usage_json(usage) -> dict:
@@ -44,14 +44,14 @@ async def register(request: web.Request) -> web.Response:
     body = await parse_json(request, Credentials)
     await accounts.register(request.app[SERVICES], body.email, body.password,
                             request[CLIENT_IP], request.headers.get("Accept-Language"))
-    return web.json_response(REGISTERED, status=202)
+    return web.json_response(out(AcceptedOut, REGISTERED), status=202)
 
 
 async def login(request: web.Request) -> web.Response:
     body = await parse_json(request, Credentials)
     user, token = await accounts.login(request.app[SERVICES], body.email, body.password,
                                        request[CLIENT_IP])
-    return web.json_response({"token": token, "user": user_json(user)})
+    return web.json_response(out(AuthOut, {"token": token, "user": user}))
 
 
 async def me(request: web.Request) -> web.Response:
@@ -66,12 +66,12 @@ async def create_token(request: web.Request) -> web.Response:
     body = await parse_json(request, TokenCreate)
     token, raw = await accounts.issue_extension_token(request.app[SERVICES], who.user_id,
                                                       body.name, request[CLIENT_IP])
-    return web.json_response({**token_json(token), "token": raw}, status=201)
+    return web.json_response(out(TokenCreated, {**asdict(token), "token": raw}), status=201)
 
 
 async def list_tokens(request: web.Request) -> web.Response:
     tokens = await accounts.list_extension_tokens(request.app[SERVICES], user_id(request))
-    return web.json_response({"tokens": [token_json(t) for t in tokens]})
+    return web.json_response(out(TokenList, {"tokens": tokens}))
 
 
 async def revoke_token(request: web.Request) -> web.Response:

@@ -12,8 +12,8 @@ from core.models import is_valid_id
 from core.usecases import admin, audit
 from web.inputs import parse_json, principal, query_int
 from web.keys import CLIENT_IP, PRINCIPAL, SERVICES
-from web.schemas_accounts import PremiumDays
-from web.views.account_security import audit_json
+from web.schemas import out
+from web.schemas_accounts import AuditList, CountOut, KpiOut, PremiumDays, PremiumOut, UserLookupOut
 from web.views.ops import STATIC
 
 
@@ -38,7 +38,7 @@ async def kpis(request: web.Request) -> web.Response:
     if request.query.get("format", "json") == "csv":
         return web.Response(text=admin.kpis_csv(report), content_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="threadr-kpis-{days}d.csv"'})
-    return web.json_response(report)
+    return web.json_response(out(KpiOut, report))
 
 
 def _user_id(request: web.Request) -> str:
@@ -53,25 +53,24 @@ def _user_id(request: web.Request) -> str:
 async def user(request: web.Request) -> web.Response:
     email = request.query.get("email", "")
     found = await admin.lookup(request.app[SERVICES], email)
-    return web.json_response({k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                              for k, v in found.items()})
+    return web.json_response(out(UserLookupOut, found))
 
 
 async def grant(request: web.Request) -> web.Response:
     body = await parse_json(request, PremiumDays)
     until = await admin.grant_premium(request.app[SERVICES], request[PRINCIPAL].user_id,
                                       _user_id(request), body.days, request[CLIENT_IP])
-    return web.json_response({"premium_until": until.isoformat()})
+    return web.json_response(out(PremiumOut, {"premium_until": until}))
 
 
 async def revoke(request: web.Request) -> web.Response:
     ended = await admin.revoke_premium(request.app[SERVICES], request[PRINCIPAL].user_id,
                                        _user_id(request), request[CLIENT_IP])
-    return web.json_response({"ended": ended})
+    return web.json_response(out(CountOut, {"ended": ended}))
 
 
 async def audit_log(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 50, 1, audit.MAX_PAGE)
     before = query_int(request, "before", 1, 1, 2**62) if "before" in request.query else None
     entries = await audit.list_entries(request.app[SERVICES], None, limit, before)
-    return web.json_response({"entries": [audit_json(e) for e in entries]})
+    return web.json_response(out(AuditList, {"entries": entries}))

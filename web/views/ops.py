@@ -54,7 +54,7 @@ async def readyz(request: web.Request) -> web.Response:
     (Redis) down is reported as "degraded" but ready: quotas then run on the bounded
     per-process fallback."""
     if request.app[DRAINING].is_set():
-        return web.json_response({"status": "draining", "checks": {}}, status=503)
+        return web.json_response(out(HealthOut, {"status": "draining"}), status=503)
     services = request.app[SERVICES]
     checks = {
         "database": await _check("database", services.store.ping),
