@@ -202,7 +202,7 @@ async def _migrate(settings) -> int:
 
 
 def _serve(args, settings) -> int:
-    from bots.telegram.webhook import webhook_mounts
+    from bots.telegram.mounts import webhook_mounts
     from web.server import PortInUse, serve
 
     changes = {k: v for k, v in (("host", args.host), ("port", args.port),

@@ -81,7 +81,6 @@ async def build_services(
     from core.usecases.threads import worth_caching
 
     metrics = metrics or Metrics()
-    _warm_up()
     async with AsyncExitStack() as stack:
         if store is None:
             store = await open_store(settings)
@@ -188,9 +187,10 @@ def build_mail_sender(settings: Settings):
     return MailSender(mailer, settings.mail_attempts, settings.mail_backoff_seconds)
 
 
-def _warm_up() -> None:
-    """Compile the length engine's patterns and import the extractor now (≈1 s, once per
-    process), not on the first request."""
+def warm_up(services: Services) -> None:
+    """Blocking (~0.6 s once per process; run it in a thread): compile the length engine's
+    patterns, import the extractor (lxml, trafilatura) and start the extraction fork server,
+    so the first page does not pay for them. Optional: each happens on first use otherwise."""
     from core.articles import extract_article
     from core.errors import EmptyArticle
     from core.text import weighted_length
@@ -200,6 +200,8 @@ def _warm_up() -> None:
         extract_article("<html><body><article><p>Warm up.</p></article></body></html>")
     except EmptyArticle:
         pass
+    if services.extractor is not None:
+        services.extractor.start()
 
 
 def _build_usage_log(settings: Settings, store):

@@ -71,16 +71,23 @@ async def _mounts_ctx(mounts: Sequence[Mount], app: web.Application) -> AsyncIte
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
-    from core.bootstrap import build_services
+    from core.bootstrap import build_services, warm_up
     from core.publish.queue import runs_in_serve
 
     async with build_services(app[SETTINGS]) as services:
         app[SERVICES] = services
-        if services.extractor is not None:  # warm before the first page (others start lazily)
-            await asyncio.to_thread(services.extractor.start)
         if runs_in_serve(app[SETTINGS]):
             services.publish_queue.start()
-        yield
+        # The extractor warms while the server already answers (start-up ≤ 1.5 s, issue 18):
+        # a page that comes first imports what it needs itself.
+        warming = asyncio.ensure_future(asyncio.to_thread(warm_up, services))
+        try:
+            yield
+        finally:
+            try:
+                await warming  # a thread cannot be cancelled; it ends within a second
+            except Exception:  # pages would start the extractor themselves; say so anyway
+                logging.getLogger("threadr.server").warning("warm-up failed", exc_info=True)
 
 
 REMINDER_INTERVAL = 3600.0

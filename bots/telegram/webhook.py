@@ -100,9 +100,3 @@ class TelegramWebhook:
             finally:
                 self._handler = None
 
-
-def webhook_mounts(settings: Settings) -> list[TelegramWebhook]:
-    """What `threadr serve` mounts for Telegram: the webhook when TELEGRAM_MODE=webhook."""
-    if settings.telegram_mode == "webhook" and settings.telegram_token:
-        return [TelegramWebhook(settings)]
-    return []

@@ -1,15 +1,17 @@
 """Mail from templates: `templates/<lang>/<kind>.txt` (first line `Subject: …`) and
 `<kind>.html` (autoescaped Jinja2). The account's language when a template exists in it,
-else English."""
+else English. Jinja2 is imported with the first mail, not with the server."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from core.mail.base import Message
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_LANGUAGE = "en"
@@ -17,6 +19,8 @@ DEFAULT_LANGUAGE = "en"
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",),

@@ -299,7 +299,8 @@ async def test_old_buttons_and_premium_without_billing_answer_kindly(api, tg_set
 
 async def test_threadr_serve_mounts_the_webhook_and_shares_the_web_services(
         api, tg_settings, aiohttp_client):
-    from bots.telegram.webhook import SECRET_HEADER, webhook_mounts
+    from bots.telegram.mounts import webhook_mounts
+    from bots.telegram.webhook import SECRET_HEADER
     from web.app import create_app
 
     settings = tg_settings.with_(telegram_token=SecretStr(api.token),

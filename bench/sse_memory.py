@@ -1,0 +1,147 @@
+"""What each held SSE stream keeps: tracemalloc inside a real `threadr serve`, diffed between
+0 and N streams held by the LLM stand-in (`HeldLLM`), grouped by traceback.
+
+    .venv/bin/python bench/sse_memory.py [--streams 100] [--frames 12] [--top 25]
+
+The server runs with a `sitecustomize` (from a temporary directory on its PYTHONPATH) that
+starts tracemalloc on SIGUSR2 (after a first stream warmed it up) and dumps a snapshot
+on SIGUSR1; nothing in the product is changed for
+it. Prints bytes per stream for the largest groups, then the total of the diff and the RSS
+growth per stream (RSS is inflated by tracemalloc's own bookkeeping; bench_load.py measures
+RSS without it). Loopback only, bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import tracemalloc
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.load_support import ARTICLE, REPO, HeldLLM, rss_kb, start_threadr, stop  # noqa: E402
+
+SITE = """
+import gc, os, signal, tracemalloc
+def _start(signum, frame):
+    tracemalloc.start(int(os.environ.get("SSE_MEMORY_FRAMES", "12")))
+def _dump(signum, frame):
+    gc.collect()
+    target = os.environ["SSE_MEMORY_DUMP"]
+    tracemalloc.take_snapshot().dump(target + ".tmp")
+    os.replace(target + ".tmp", target)
+signal.signal(signal.SIGUSR1, _dump)
+signal.signal(signal.SIGUSR2, _start)
+"""
+
+
+def _load(path: str) -> tracemalloc.Snapshot | None:
+    return tracemalloc.Snapshot.load(path) if os.path.exists(path) else None
+
+
+async def _snapshot(pid: int, path: str) -> tracemalloc.Snapshot:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    os.kill(pid, signal.SIGUSR1)
+    for _ in range(600):  # bounded: 60 s
+        snapshot = _load(path)
+        if snapshot is not None:
+            return snapshot
+        await asyncio.sleep(0.1)
+    raise SystemExit("the server did not dump a snapshot")
+
+
+async def _held(llm: HeldLLM, count: int, seconds: float) -> None:
+    for _ in range(int(seconds * 10)):  # bounded
+        if llm.held >= count:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def run(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        site = f"{tmp}/site"
+        _write(f"{site}/sitecustomize.py", SITE)
+        dump = f"{tmp}/snapshot"
+        env = {"PYTHONPATH": f"{site}{os.pathsep}{REPO}", "SSE_MEMORY_DUMP": dump, "SSE_MEMORY_FRAMES": str(args.frames)}
+        connector = aiohttp.TCPConnector(limit=0, force_close=True)
+        async with HeldLLM() as llm, aiohttp.ClientSession(connector=connector) as session:
+            os.environ.update(env)  # start_threadr passes the environment on
+            server, base = start_threadr(f"{tmp}/data", llm_base_url=llm.base_url)
+            try:
+                await _warm(session, base, llm)
+                await asyncio.sleep(3.0)  # the extractor's warm-up thread is done
+                os.kill(server.pid, signal.SIGUSR2)
+                await asyncio.sleep(0.5)
+                before, rss_before = await _snapshot(server.pid, dump), rss_kb(server.pid)
+                tasks = [asyncio.create_task(_stream(session, base, i))
+                         for i in range(args.streams)]
+                await _held(llm, args.streams, 120)
+                await asyncio.sleep(1.0)
+                after, rss_after = await _snapshot(server.pid, dump), rss_kb(server.pid)
+                await llm.release_all()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            finally:
+                stop(server)
+    report(before, after, args, (rss_after - rss_before) / args.streams)
+
+
+async def _stream(session, base: str, i: int) -> bytes:
+    async with session.post(f"{base}/api/v1/threads", json={"text": f"{ARTICLE} Stream {i}."},
+                            headers={"Accept": "text/event-stream"}) as response:
+        return await response.read()
+
+
+async def _warm(session, base: str, llm: HeldLLM) -> None:
+    """One stream start to end first, so lazy imports and caches are not counted."""
+    task = asyncio.create_task(_stream(session, base, -1))
+    await _held(llm, 1, 60)
+    await llm.release_all()
+    await task
+    llm._released = asyncio.Event()  # hold the next ones again
+
+
+def _write(path: str, text: str) -> None:
+    Path(path).parent.mkdir(parents=True)
+    Path(path).write_text(text)
+
+
+def report(before, after, args, rss_per_stream: float) -> None:
+    diff = after.compare_to(before, "traceback")
+    total = sum(d.size_diff for d in diff)
+    print(f"{args.streams} held streams: tracemalloc +{total / args.streams / 1024:.1f} kB/stream"
+          f", RSS +{rss_per_stream:.1f} kB/stream (with tracemalloc overhead)")
+    by_file: dict[str, int] = {}
+    for stat in diff:  # inclusive: a group counts once for every file on its traceback
+        for name in {frame.filename for frame in stat.traceback}:
+            by_file[name] = by_file.get(name, 0) + stat.size_diff
+    print("inclusive B/stream by file on the traceback:")
+    for name, size in sorted(by_file.items(), key=lambda kv: -kv[1])[:args.top]:
+        print(f"{size / args.streams:8.0f}  {name}")
+    for stat in diff[:args.top]:
+        if stat.size_diff <= 0:
+            continue
+        print(f"\n{stat.size_diff / args.streams:8.0f} B/stream  {stat.count_diff / args.streams:6.1f}"
+              f" blocks/stream")
+        for line in stat.traceback.format(limit=args.frames, most_recent_first=True)[::2]:
+            print("   ", line.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--frames", type=int, default=12)
+    parser.add_argument("--top", type=int, default=25)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
