@@ -123,6 +123,13 @@ def report(before, after, args, rss_per_stream: float) -> None:
     for stat in diff:  # inclusive: a group counts once for every file on its traceback
         for name in {frame.filename for frame in stat.traceback}:
             by_file[name] = by_file.get(name, 0) + stat.size_diff
+    own: dict[str, int] = {}
+    for stat in diff:  # exclusive: the file that allocated
+        name = f"{stat.traceback[-1].filename}:{stat.traceback[-1].lineno}"
+        own[name] = own.get(name, 0) + stat.size_diff
+    print("exclusive B/stream by the allocating file (its line):")
+    for name, size in sorted(own.items(), key=lambda kv: -kv[1])[:args.top]:
+        print(f"{size / args.streams:8.0f}  {name}")
     print("inclusive B/stream by file on the traceback:")
     for name, size in sorted(by_file.items(), key=lambda kv: -kv[1])[:args.top]:
         print(f"{size / args.streams:8.0f}  {name}")

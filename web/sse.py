@@ -3,6 +3,10 @@
 The stream is opened only when the first event is sent, so an error raised before that
 still gets a normal JSON error status. Heartbeat comments keep proxies from timing out,
 and a closed connection cancels the work behind the stream.
+
+The work runs in the request's own task, and one timer per event loop (`_Watch`) serves
+every open stream: heartbeats and client-gone checks cost no task and no timer per stream
+(a held stream's memory counts at 1,000 streams, issue 18).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import weakref
 from collections.abc import Awaitable
 
 from aiohttp import web
@@ -30,6 +35,10 @@ class EventStream:
         self.heartbeat = heartbeat
         self.response: web.StreamResponse | None = None
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None  # the request's task while `run` awaits work
+        self._gone = False
+        self._last_beat = 0.0
+        self._beating: asyncio.Task | None = None
 
     @property
     def started(self) -> bool:
@@ -62,28 +71,91 @@ class EventStream:
         return transport is None or transport.is_closing()
 
     async def run(self, work: Awaitable):
-        """Await `work`, sending heartbeats; cancel it if the client goes away."""
-        task = asyncio.ensure_future(work)
+        """Await `work`, sending heartbeats; cancel it if the client goes away (ClientGone)."""
         loop = asyncio.get_running_loop()
-        last_beat = loop.time()
+        self._task, self._gone, self._last_beat = asyncio.current_task(), False, loop.time()
+        watch = _watch(loop)
+        watch.add(self)
         try:
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=min(1.0, self.heartbeat))
-                if done:
-                    return task.result()
-                if self.client_gone():
-                    raise ClientGone()
-                if loop.time() - last_beat >= self.heartbeat:
-                    last_beat = loop.time()
-                    await self.comment()
+            return await work
+        except asyncio.CancelledError:
+            if not self._gone:
+                raise
+            self._task.uncancel()  # our own cancellation: the client left
+            raise ClientGone() from None
         finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            watch.discard(self)
+            self._task = None
+            if self._beating is not None:
+                self._beating.cancel()
+
+    def _check(self, now: float) -> None:
+        """Called by the loop's timer: cancel the work of a gone client, or send a beat."""
+        if self._task is None or self._gone:
+            return
+        if self.client_gone():
+            self._leave()
+        elif (self.started and self._beating is None
+              and now - self._last_beat >= self.heartbeat):
+            self._last_beat = now
+            self._beating = asyncio.get_running_loop().create_task(self._beat())
+
+    def _leave(self) -> None:
+        self._gone = True
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _beat(self) -> None:
+        try:
+            await self.comment()
+        except ClientGone:
+            self._leave()
+        finally:
+            self._beating = None
 
     async def finish(self) -> web.StreamResponse:
         assert self.response is not None
         with contextlib.suppress(ConnectionError):
             await self.response.write_eof()
         return self.response
+
+
+class _Watch:
+    """One timer for all of an event loop's open streams; it runs only while there are some,
+    every second (or the shortest heartbeat, if shorter)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._streams: set[EventStream] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, stream: EventStream) -> None:
+        self._streams.add(stream)
+        if self._timer is None:
+            self._schedule()
+
+    def discard(self, stream: EventStream) -> None:
+        self._streams.discard(stream)
+
+    def _schedule(self) -> None:
+        tick = min([1.0, *(s.heartbeat for s in self._streams)])
+        self._timer = self._loop.call_later(tick, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        for stream in list(self._streams):
+            stream._check(now)
+        if self._streams:
+            self._schedule()
+
+
+_WATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watch] = \
+    weakref.WeakKeyDictionary()
+
+
+def _watch(loop: asyncio.AbstractEventLoop) -> _Watch:
+    watch = _WATCHES.get(loop)
+    if watch is None:
+        watch = _WATCHES[loop] = _Watch(loop)
+    return watch

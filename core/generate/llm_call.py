@@ -22,7 +22,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
 import openai
 from aiolimiter import AsyncLimiter
 
@@ -91,7 +90,7 @@ class ChatCaller:
                 answer = await self._call(messages, MODES[mode], emitter, max_tokens)
             except openai.APITimeoutError:
                 raise
-            except (openai.APIError, httpx.HTTPError) as exc:
+            except openai.APIError as exc:  # the SDK wraps its transport's errors too
                 reason, wait = self._after_failure(exc, mode, sent, deadline - loop.time())
                 if wait is None or sent == budget:
                     raise LLMFailure(reason, f"after {sent} call(s)") from None

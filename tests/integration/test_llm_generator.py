@@ -303,3 +303,16 @@ async def test_streamed_posts_are_numbered_against_the_expected_count(make, llm)
     thread = await make().generate(ARTICLE, ThreadOptions(max_posts=5), on_post)
     assert streamed == {0: "One. 1/5", 1: "Two. 2/5"}  # provisional: 5 were asked for
     assert [p.text for p in thread.posts][0] == "One. 1/2"  # the Thread is authoritative
+
+
+async def test_a_stream_cut_halfway_is_an_outage_and_is_retried(make, llm):
+    """A transport error mid-stream reaches us as the SDK's APIConnectionError: an
+    unavailable server, retried within the budget, never a crash of the LLM path."""
+    llm.script(Reply(cut=True, chunk_size=4))
+    streamed = []
+
+    async def on_post(i, text):
+        streamed.append(text)
+
+    thread = await make().generate(ARTICLE, ThreadOptions(), on_post)
+    assert len(llm.calls) == 2 and thread.generator == "llm"

@@ -46,6 +46,7 @@ class Reply:
     # When set, the stream pauses halfway through until this event is set (or 10 s pass):
     # lets a test prove that posts arrive before the stream ends, without timing anything.
     gate: asyncio.Event | None = None
+    cut: bool = False  # the connection drops halfway through a stream (a crashed server)
 
     def text(self) -> str:
         if self.content is not None:
@@ -121,6 +122,9 @@ class OpenAIStandIn:
                 await asyncio.sleep(reply.chunk_delay)
             if reply.gate is not None and i == len(pieces) // 2:
                 await _wait(reply.gate, 10)
+            if reply.cut and i == len(pieces) // 2:
+                request.transport.close()
+                return resp
         await _send(resp, self._chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
         if (body.get("stream_options") or {}).get("include_usage") and reply.usage:
             await _send(resp, {**self._chunk([]), "usage": _usage(reply)})
