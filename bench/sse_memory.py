@@ -2,6 +2,12 @@
 0 and N streams held by the LLM stand-in (`HeldLLM`), grouped by traceback.
 
     .venv/bin/python bench/sse_memory.py [--streams 100] [--frames 12] [--top 25]
+    .venv/bin/python bench/sse_memory.py --sdk-floor --streams 1000
+
+`--sdk-floor`: no Threadr at all; this process holds `--streams` streamed completions with
+the `openai` SDK alone (its default client, as Threadr configures it) against the stand-in
+in a child process, and prints the RSS growth per held stream: the floor that any server
+relaying through the SDK pays on top of its own request handling.
 
 The server runs with a `sitecustomize` (from a temporary directory on its PYTHONPATH) that
 starts tracemalloc on SIGUSR2 (after a first stream warmed it up) and dumps a snapshot
@@ -17,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -142,12 +149,85 @@ def report(before, after, args, rss_per_stream: float) -> None:
             print("   ", line.strip())
 
 
+STANDIN = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from bench.load_support import HeldLLM
+async def main():
+    async with HeldLLM() as llm:
+        print(llm.base_url, flush=True)
+        await asyncio.sleep(300)
+asyncio.run(main())
+"""
+
+
+def sdk_floor(streams: int) -> None:
+    import subprocess
+
+    standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(REPO)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        asyncio.run(_sdk_floor(standin.stdout.readline().strip(), streams))
+    finally:
+        standin.kill()
+        standin.wait()
+
+
+async def _sdk_floor(base_url: str, streams: int) -> None:
+    import openai
+
+    client = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0,
+                                timeout=300)
+    messages = [{"role": "system", "content": "Answer in JSON."},
+                {"role": "user", "content": ARTICLE}]
+    first = asyncio.Semaphore(0)
+    hold = asyncio.Event()
+
+    async def one() -> None:
+        stream = await client.chat.completions.create(
+            model="bench", messages=messages, stream=True,
+            stream_options={"include_usage": True})
+        try:
+            async for _ in stream:
+                first.release()
+                await hold.wait()
+                break
+        finally:
+            await stream.close()
+
+    await asyncio.gather(one(), _release_after(first, hold))  # warm: imports, pool
+    hold.clear()
+    before = rss_kb(os.getpid())
+    tasks = [asyncio.create_task(one()) for _ in range(streams)]
+    for _ in range(streams):
+        await asyncio.wait_for(first.acquire(), 60)
+    await asyncio.sleep(0.5)
+    held = rss_kb(os.getpid())
+    hold.set()
+    await asyncio.gather(*tasks)
+    await client.close()
+    print(f"openai SDK alone: {streams} held streams, RSS +{(held - before) / streams:.1f} "
+          "kB/stream")
+
+
+async def _release_after(first: asyncio.Semaphore, hold: asyncio.Event) -> None:
+    await asyncio.wait_for(first.acquire(), 60)
+    hold.set()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--frames", type=int, default=12)
     parser.add_argument("--top", type=int, default=25)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--sdk-floor", action="store_true")
+    args = parser.parse_args()
+    if args.sdk_floor:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        sdk_floor(args.streams)
+    else:
+        asyncio.run(run(args))
 
 
 if __name__ == "__main__":

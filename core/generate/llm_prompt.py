@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.generate.prompts import Prompt
 from core.models import DEFAULT_MAX_POSTS, MIN_SUMMARY_POSTS, Article, ThreadOptions
@@ -67,21 +68,31 @@ def build_messages(
     prompt: Prompt, article: Article, options: ThreadOptions, bounds: PostBounds,
     max_input_tokens: int,
 ) -> list[dict]:
-    """The chat messages: system rules (options, output contract) and the user's article."""
-    system, user_frame = prompt.render(
-        target_posts=bounds.target, min_posts=bounds.low, max_posts=bounds.high,
-        post_chars=POST_CHARS, tone=_TONES.get(str(options.tone), str(options.tone)),
-        hashtags=_hashtags(options.hashtags), emoji=_emoji(options.emoji),
-        language=_language(options.language or article.language),
-        metadata=_metadata(article), article="",
-    )
+    """The chat messages: system rules (options, output contract) and the user's article.
+    The system message depends on the options only: one shared string per combination, not a
+    copy per request (held streams keep their messages until the model's answer ends)."""
+    system = _system(prompt, bounds, str(options.tone), options.hashtags, options.emoji,
+                     options.language or article.language)
+    values = {"target_posts": bounds.target, "min_posts": bounds.low,
+              "max_posts": bounds.high, "post_chars": POST_CHARS, "tone": "", "hashtags": "",
+              "emoji": "", "language": "", "metadata": _metadata(article)}
+    _, user_frame = prompt.render(**values, article="")
     budget = max(200, max_input_tokens - estimate_tokens(system + user_frame))
-    _, user = prompt.render(
-        target_posts=bounds.target, min_posts=bounds.low, max_posts=bounds.high,
-        post_chars=POST_CHARS, tone="", hashtags="", emoji="", language="",
-        metadata=_metadata(article), article=trim_to_tokens(article.text.strip(), budget),
-    )
+    _, user = prompt.render(**values, article=trim_to_tokens(article.text.strip(), budget))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+@lru_cache(maxsize=1024)
+def _system(prompt: Prompt, bounds: PostBounds, tone: str, hashtags: int, emoji: bool,
+            language: str | None) -> str:
+    if "{{metadata}}" in prompt.system or "{{article}}" in prompt.system:
+        raise ValueError(f"{prompt.id}: the system message must not depend on the article")
+    system, _ = prompt.render(
+        target_posts=bounds.target, min_posts=bounds.low, max_posts=bounds.high,
+        post_chars=POST_CHARS, tone=_TONES.get(tone, tone), hashtags=_hashtags(hashtags),
+        emoji=_emoji(emoji), language=_language(language), metadata="", article="",
+    )
+    return system
 
 
 def _metadata(article: Article) -> str:
