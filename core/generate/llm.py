@@ -30,6 +30,11 @@ from core.text.platforms import rules_for
 
 PROMPT = ("thread", 1)
 _MAX_OUTPUT_TOKENS = 8000
+# The SDK's own telemetry headers: nothing a model server needs, and every held stream keeps
+# each header two or three times over (the SDK's request, the transport's, the bytes sent).
+_SDK_TELEMETRY = ("X-Stainless-Lang", "X-Stainless-Package-Version", "X-Stainless-OS",
+                  "X-Stainless-Arch", "X-Stainless-Runtime", "X-Stainless-Runtime-Version",
+                  "X-Stainless-Async")
 
 
 class LLMGenerator:
@@ -50,6 +55,7 @@ class LLMGenerator:
             base_url=settings.openai_base_url or None,
             timeout=settings.llm_timeout, max_retries=0,
             http_client=openai.DefaultAioHttpClient(timeout=settings.llm_timeout),
+            default_headers={name: openai.Omit() for name in _SDK_TELEMETRY},
         )
         self._caller = ChatCaller(
             self._client, settings.openai_model, metrics,
