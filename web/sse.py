@@ -77,7 +77,7 @@ class EventStream:
         watch = _watch(loop)
         watch.add(self)
         try:
-            return await work
+            result = await work
         except asyncio.CancelledError:
             if not self._gone:
                 raise
@@ -88,6 +88,10 @@ class EventStream:
             self._task = None
             if self._beating is not None:
                 self._beating.cancel()
+        if self._gone:  # the work swallowed our cancellation: the client left all the same
+            asyncio.current_task().uncancel()
+            raise ClientGone()
+        return result
 
     def _check(self, now: float) -> None:
         """Called by the loop's timer: cancel the work of a gone client, or send a beat."""

@@ -61,3 +61,37 @@ async def test_a_quiet_stream_sends_heartbeat_comments(aiohttp_client, web_setti
     assert b"event: post" in seen and b": keep-alive" in seen
     response.close()
     await asyncio.wait_for(slow.cancelled.wait(), 10)
+
+
+async def test_streams_share_one_timer_that_stops_with_the_last_stream():
+    """Heartbeats and client-gone checks: one timer per event loop, not a task per stream."""
+    from web import sse
+
+    class _Transport:
+        closing = False
+
+        def is_closing(self):
+            return self.closing
+
+    class _Request:
+        def __init__(self):
+            self.transport = _Transport()
+
+    loop = asyncio.get_running_loop()
+    requests = [_Request() for _ in range(3)]
+    streams = [sse.EventStream(r, heartbeat=0.01) for r in requests]
+    release = asyncio.Event()
+    runs = [asyncio.create_task(s.run(release.wait())) for s in streams]
+    await asyncio.sleep(0.05)
+    watch = sse._watch(loop)
+    assert len(watch._streams) == 3 and watch._timer is not None
+    requests[0].transport.closing = True  # that client left: only its work is cancelled
+    for _ in range(100):  # bounded: the next tick notices
+        if runs[0].done():
+            break
+        await asyncio.sleep(0.01)
+    assert isinstance(runs[0].exception(), sse.ClientGone)
+    release.set()
+    assert await asyncio.gather(*runs[1:]) == [True, True]
+    await asyncio.sleep(0.05)
+    assert not watch._streams and watch._timer is None
