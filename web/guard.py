@@ -9,6 +9,7 @@ socket and a handler for ever.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -23,14 +24,30 @@ class _GuardedHandler(RequestHandler):
     header_timeout = 10.0
     body_timeout = 30.0
 
+    _header_timer: asyncio.TimerHandle | None = None
+
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self._loop.call_later(self.header_timeout, self._close_if_slow,
-                              lambda: self._request_count == 0, "headers")
+        self._header_timer = self._loop.call_later(
+            self.header_timeout, self._close_if_slow, lambda: self._request_count == 0,
+            "headers")
+
+    def connection_lost(self, exc) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _stop_header_timer(self) -> None:
+        """Once the first request is in, its timer has nothing left to do: drop it now rather
+        than keep it (and this connection's closure) for `header_timeout`."""
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
 
     def data_received(self, data: bytes) -> None:
         count = self._request_count
         super().data_received(data)
+        if self._request_count:
+            self._stop_header_timer()
         if self._request_count > count and self._messages:
             payload = self._messages[-1][1]
             if not payload.is_eof():
