@@ -37,5 +37,20 @@ class Metrics:
             "threadr_llm_breaker_open", "1 when the LLM circuit breaker is open", registry=r
         )
 
+        self._http_series: dict[tuple[str, str, int], tuple] = {}
+
+    def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one request and its latency (label children looked up once per combination:
+        `labels()` costs more than the increment; bounded, the method comes from clients)."""
+        key = (method, route, status)
+        series = self._http_series.get(key)
+        if series is None:
+            series = (self.requests.labels(method, route, str(status)),
+                      self.latency.labels(route))
+            if len(self._http_series) < 4096:
+                self._http_series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -38,6 +38,8 @@ class UsageRecord:
 
 
 class UsageLog(Protocol):
+    writes_now: bool  # `add` does I/O (then the caller bounds it in time)
+
     async def add(self, record: UsageRecord) -> None: ...
     async def count_since(self, quota_key: str, since: datetime) -> int: ...
     async def flush(self) -> None:
@@ -47,6 +49,8 @@ class UsageLog(Protocol):
 
 class DirectUsageLog:
     """Each record written now (bounded by the caller); for USAGE_FLUSH_SECONDS=0."""
+
+    writes_now = True
 
     def __init__(self, store) -> None:
         self._store = store
@@ -66,6 +70,8 @@ class DirectUsageLog:
 
 class BufferedUsageLog:
     """Records batched in memory, written by one background task (see the module doc)."""
+
+    writes_now = False
 
     def __init__(self, store, interval: float) -> None:
         self._store = store

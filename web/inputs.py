@@ -53,6 +53,21 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def small_json_body(request: web.Request) -> bytes | None:
+    """The raw body of a JSON request declared (Content-Length) at most `SMALL_BODY`, for a
+    handler that may answer without parsing it (then `parse_body`); None: use `parse_json`."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType()
+    if request.content_length is None or request.content_length > SMALL_BODY:
+        return None
+    return await read_body(request, SMALL_BODY)
+
+
+def parse_body(raw: bytes, model: type[M]) -> M:
+    """A body read by `small_json_body`, checked as `parse_json` checks it."""
+    return _parse(raw, model)
+
+
 async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BODY) -> M:
     if request.content_type != "application/json":
         raise UnsupportedMediaType()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-import uuid
 
 from aiohttp import web
 
@@ -30,8 +30,8 @@ def _route_label(request: web.Request) -> str:
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: request id, client IP, access log and metrics around everything else."""
-    incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    incoming = request.headers.get("X-Request-Id")
+    request_id = incoming if incoming and _SAFE_ID.match(incoming) else os.urandom(16).hex()
     request[REQUEST_ID] = request_id
     request[CLIENT_IP] = request.app[PROXIES].for_request(request)
     context = request_id_var.set(request_id)  # every log line of this request carries it
@@ -48,13 +48,13 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
         elapsed = time.perf_counter() - started
         route = _route_label(request)
         metrics = request.app[SERVICES].metrics
-        metrics.requests.labels(request.method, route, str(status)).inc()
-        metrics.latency.labels(route).observe(elapsed)
-        access_log.info("request", extra={
-            "request_id": request_id, "method": request.method, "route": route,
-            "path": request.path, "status": status, "ms": round(elapsed * 1000, 2),
-            "ip": request[CLIENT_IP],
-        })
+        metrics.http_request(request.method, route, status, elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info("request", extra={
+                "request_id": request_id, "method": request.method, "route": route,
+                "path": request.path, "status": status, "ms": round(elapsed * 1000, 2),
+                "ip": request[CLIENT_IP],
+            })
         request_id_var.reset(context)
 
 

@@ -11,7 +11,15 @@ one process), so both backends give the same behaviour.
 - the run is a task of its own: when the first caller is cancelled (its client left) the
   others still get their thread; it is cancelled only when nobody awaits it any more;
 - a thread that `keep` refuses (e.g. an offline fallback standing in for the LLM) is returned
-  but not cached; a failure reaches every waiting caller and caches nothing.
+  but not cached; a failure reaches every waiting caller and caches nothing;
+- `peek(key)` answers a cached thread without computing anything (a hit costs no quota).
+
+Keys are content addresses (a digest of everything that shapes the thread), so an entry never
+changes: each process keeps the threads it served recently (`_Recent`, an LRU bounded by
+bytes, same TTL as the shared cache) in front of the shared `Cache` and answers a hot key
+without a round trip, with the door's serialised answer kept beside it (`rendition`). It also
+remembers which request bodies led to which key (`remember`/`known`), so a body seen before
+is answered without parsing it again.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Protocol
@@ -36,9 +46,77 @@ class ThreadCache(Protocol):
         """The thread cached under `key` (marked cached), or `compute()`'s, computed once
         however many callers ask at the same time (see the module docstring)."""
 
+    async def peek(self, key: str) -> CachedThread | None: ...
+
+    def remember(self, body_key: str, key: str) -> None: ...
+
+    async def known(self, body_key: str) -> CachedThread | None: ...
+
 
 def as_cached(thread: Thread) -> Thread:
     return replace(thread, cached=True, id=None, created_at=None, usage=None)
+
+
+class CachedThread:
+    """A cached thread as this process holds it: the thread (marked cached) and, once a door
+    has answered it, that door's serialised answer (`rendition`), reused byte for byte."""
+
+    __slots__ = ("thread", "rendition", "size", "expires")
+
+    def __init__(self, thread: Thread, size: int, expires: float) -> None:
+        self.thread = thread
+        self.rendition: bytes | None = None
+        self.size = size
+        self.expires = expires
+
+
+class _Recent:
+    """The threads this process served lately, by key: LRU, bounded by (approximate) bytes,
+    each kept at most `ttl` seconds; and which body digests led to which key (bounded)."""
+
+    def __init__(self, ttl: float, max_bytes: int, max_bodies: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl, self._max_bytes, self._max_bodies = ttl, max_bytes, max_bodies
+        self._clock = clock
+        self._entries: OrderedDict[str, CachedThread] = OrderedDict()
+        self._bytes = 0
+        self._bodies: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, key: str) -> CachedThread | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= self._clock():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, thread: Thread, size: int) -> CachedThread:
+        size = 2 * size + 512  # the thread's objects and its rendition, roughly
+        entry = CachedThread(thread, size, self._clock() + self._ttl)
+        if size > self._max_bytes:
+            return entry
+        self._drop(key)
+        self._entries[key] = entry
+        self._bytes += size
+        while self._bytes > self._max_bytes:
+            self._drop(next(iter(self._entries)))
+        return entry
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= entry.size
+
+    def remember(self, body_key: str, key: str) -> None:
+        self._bodies[body_key] = key
+        self._bodies.move_to_end(body_key)
+        if len(self._bodies) > self._max_bodies:
+            self._bodies.popitem(last=False)
+
+    def key_for(self, body_key: str) -> str | None:
+        return self._bodies.get(body_key)
 
 
 class _Shared:
@@ -52,11 +130,27 @@ class _Shared:
 class SingleFlightThreadCache:
     def __init__(self, cache: Cache, locks: Locks, ttl_seconds: int, *,
                  keep: Callable[[Thread], bool] = lambda thread: True,
-                 wait_seconds: float = 30.0, poll_seconds: float = 0.05) -> None:
+                 wait_seconds: float = 30.0, poll_seconds: float = 0.05,
+                 local_bytes: int = 32 * 1024 * 1024, local_bodies: int = 10_000) -> None:
         self._cache, self._locks, self._ttl = cache, locks, ttl_seconds
         self._keep = keep
         self._wait, self._poll = wait_seconds, poll_seconds
         self._inflight: dict[str, _Shared] = {}
+        self._recent = _Recent(ttl_seconds, local_bytes, local_bodies)
+
+    async def peek(self, key: str) -> CachedThread | None:
+        """The cached entry for `key` (this process's copy, else the shared cache's), or None;
+        never computes."""
+        return self._recent.get(key) or await self._fetch(key)
+
+    def remember(self, body_key: str, key: str) -> None:
+        """A request body (`body_key`: its digest) whose thread is cached under `key`."""
+        self._recent.remember(body_key, key)
+
+    async def known(self, body_key: str) -> CachedThread | None:
+        """The cached entry of a request body seen before, or None."""
+        key = self._recent.key_for(body_key)
+        return None if key is None else await self.peek(key)
 
     async def get_or_compute(self, key: str, compute: Compute) -> Thread:
         cached = await self._get(key)
@@ -106,19 +200,25 @@ class SingleFlightThreadCache:
         try:
             thread = await compute()
             if self._keep(thread):
-                await self._cache.cache_set(key, json.dumps(thread.as_dict()).encode(),
-                                            self._ttl)
+                raw = json.dumps(thread.as_dict()).encode()
+                await self._cache.cache_set(key, raw, self._ttl)
+                self._recent.put(key, as_cached(thread), len(raw))
             return thread
         finally:
             if token is not None:
                 await self._locks.release_lock(lock, token)
 
     async def _get(self, key: str) -> Thread | None:
+        entry = await self.peek(key)
+        return entry.thread if entry is not None else None
+
+    async def _fetch(self, key: str) -> CachedThread | None:
         raw = await self._cache.cache_get(key)
         if raw is None:
             return None
         try:
-            return as_cached(Thread.from_dict(json.loads(raw)))
+            thread = as_cached(Thread.from_dict(json.loads(raw)))
         except (ValueError, KeyError, TypeError):
             log.warning("discarding an unreadable cache entry")
             return None
+        return self._recent.put(key, thread, len(raw))

@@ -31,6 +31,8 @@ async def kpis(services: Services, days: int, end: datetime | None = None) -> di
     end_day = (end or services.clock()).replace(hour=0, minute=0, second=0, microsecond=0)
     start, stop = end_day - timedelta(days=days - 1), end_day + timedelta(days=1)
     labels = [(start + timedelta(days=i)).strftime("%Y-%m-%d") for i in range(days)]
+    if services.usage is not None:  # the records of the last second are still buffered
+        await services.usage.flush()
     rows = await kpi_rows(services.records.db, start, stop)
     surfaces = _series(rows["by_surface"], labels)
     for surface in SURFACES:

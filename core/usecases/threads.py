@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput, NotFound, PostTooLong, QuotaExceeded
 from core.generate.base import OnPost
@@ -31,6 +32,10 @@ from core.usage import UsageRecord
 from core.usecases.premium import premium_status
 from core.usecases.sources import load_article, validate_request
 
+if TYPE_CHECKING:
+    from core.counters.thread_cache import CachedThread
+    from core.quotas import Reservation
+
 log = logging.getLogger("threadr.threads")
 
 OnMeta = Callable[[Source], Awaitable[None]]
@@ -47,12 +52,17 @@ async def generate_thread(
     on_meta: OnMeta | None = None,
     on_post: OnPost | None = None,
     admitted: bool = False,
+    body_key: str | None = None,
 ) -> Thread:
     """Turn a URL, an HTML page or pasted text into a thread for `caller`.
 
-    Order: validate → burst limit → quota reservation → article → cache / single-flight →
+    Order: validate → burst limit → article → cache → quota reservation → single-flight
     generate → save to history (signed-in callers) → charge. A quota unit is charged only for
-    a delivered, freshly generated thread: a failure or a cache hit costs nothing.
+    a delivered, freshly generated thread: a failure or a cache hit costs nothing, and a hit
+    is served even when today's quota is used up. A request that names only a URL reserves
+    its unit before the page is fetched (the fetch is the cost), so there a hit needs quota.
+    `body_key` (`body_key()` of the raw request) lets `known_request` answer the same body
+    again without parsing it.
     Raises domain errors (QuotaExceeded, RateLimited, BlockedUrl, Paywalled, …).
     """
     validate_request(services.settings, request)
@@ -61,32 +71,89 @@ async def generate_thread(
     premium = (await premium_status(services, caller.user_id)).active
     caller = caller.for_plan(premium)
     _check_post_limit(request.options, premium)
-    try:
-        reservation = await services.quotas.reserve(caller.quota_key, premium)
-    except QuotaExceeded:
-        await _record_outcome(services, "quota_rejected", caller, "quota_exceeded")
-        raise
+    fetches = not (request.text or request.html)  # a URL alone: the page must be fetched
+    reservation = await _reserve(services, caller, premium) if fetches else None
     delivery = _Delivery(on_post)
     started = asyncio.get_running_loop().time()
     try:
         article = await load_article(services.fetcher, request, services.extractor)
+        key = _cache_key(services, request, article.text)
+        hit = None if fetches else await services.thread_cache.peek(key)
+    except BaseException:
+        await _settle_failure(services, caller, reservation, delivery, started)
+        raise
+    if hit is None and reservation is None:
+        reservation = await _reserve(services, caller, premium)
+    try:
         if on_meta:
             await on_meta(Source.from_article(article))
-        key = _cache_key(services, request, article.text)
-        thread = await _cached_or_generate(services, key, article, request.options,
-                                           delivery.send if on_post else None)
+        if hit is not None:
+            thread = hit.thread
+            if on_post:
+                for i, post in enumerate(thread.posts):
+                    await delivery.send(i, post.text)
+        else:
+            thread = await _cached_or_generate(services, key, article, request.options,
+                                               delivery.send if on_post else None)
+        if body_key and not fetches and (thread.cached or worth_caching(thread)):
+            services.thread_cache.remember(body_key, key)
         if caller.user_id:
             thread = await services.store.save_thread(caller.user_id, thread)
     except BaseException:
         await _settle_failure(services, caller, reservation, delivery, started)
         raise
     if thread.cached:
-        await reservation.release()
+        if reservation is not None:
+            await reservation.release()
         services.metrics.cache_hits.inc()
     else:
         await reservation.commit()
     await _record_usage(services, caller, thread)
     return thread
+
+
+def body_key(services: Services, raw: bytes) -> str:
+    """A digest of a raw thread request (and of the generator it goes to), for
+    `known_request`: equal bytes ask for the same thread."""
+    digest = hashlib.sha256(services.generator.cache_key_part.encode())
+    digest.update(b"\0")
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+async def known_request(services: Services, caller: Caller,
+                        body_key: str) -> tuple[Thread, CachedThread | None] | None:
+    """The lean cache hit: a request body answered before from the thread cache (text or
+    HTML: its thread depends on the body alone), served without parsing the body again and
+    without a quota unit. None: not known here, go through `generate_thread`.
+
+    Returns the thread and, for an anonymous caller, the shared cache entry (whose
+    `rendition` the door may fill and reuse); a signed-in caller's thread is saved to their
+    history (one store write) and has its own id. Still a usage record and a cache hit.
+    The caller was `admit`ted already (burst limit)."""
+    entry = await services.thread_cache.known(body_key)
+    if entry is None:
+        return None
+    thread = entry.thread
+    if caller.user_id:
+        premium = (await premium_status(services, caller.user_id)).active
+        caller = caller.for_plan(premium)
+        _check_post_limit(thread.options, premium)
+        thread = await services.store.save_thread(caller.user_id, thread)
+        entry = None
+    else:
+        _check_post_limit(thread.options, False)
+    services.metrics.cache_hits.inc()
+    await _record_usage(services, caller, thread)
+    return thread, entry
+
+
+async def _reserve(services: Services, caller: Caller, premium: bool) -> Reservation:
+    try:
+        return await services.quotas.reserve(caller.quota_key, premium)
+    except QuotaExceeded:
+        await _record_outcome(services, "quota_rejected", caller, "quota_exceeded")
+        raise
 
 
 async def admit(services: Services, caller: Caller) -> None:
@@ -117,10 +184,12 @@ async def _settle_failure(services, caller, reservation, delivery, started) -> N
     await _record_outcome(services, "thread_failed", caller,
                           getattr(error, "code", type(error).__name__))
     if delivery.delivered:
-        await reservation.commit()
-        await _record_usage(services, caller, None)
+        if reservation is not None:  # none: a cached thread replayed, which costs nothing
+            await reservation.commit()
+            await _record_usage(services, caller, None)
         return
-    await reservation.release()
+    if reservation is not None:
+        await reservation.release()
     if asyncio.get_running_loop().time() - started > _EXPENSIVE_SECONDS:
         for subject in caller.burst_subjects:
             await services.quotas.charge_burst(subject, "generate")
@@ -230,6 +299,9 @@ async def _record_usage(services: Services, caller: Caller, thread: Thread | Non
         thread.cached if thread else False, services.clock(),
     )
     try:  # bounded: a hung database must not hold a thread that is already made
+        if not getattr(services.usage, "writes_now", True):  # buffered: no I/O, nothing to bound
+            await services.usage.add(record)
+            return
         async with asyncio.timeout(_USAGE_RECORD_BUDGET):
             await services.usage.add(record)
     except Exception:  # accounting must never cost the person their thread

@@ -152,7 +152,9 @@ _WORKER = textwrap.dedent("""
             caller = Caller("web", ip="192.0.2.77")
             async def one(i):
                 try:
-                    await generate_thread(services, caller, ThreadRequest(text=f"Text {i}. " * 30))
+                    # texts of its own: a thread the other process cached would be a free hit
+                    text = f"Text {i} of {Path(data_dir).name}. " * 30
+                    await generate_thread(services, caller, ThreadRequest(text=text))
                     return "ok"
                 except QuotaExceeded:
                     return "quota"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from aiohttp import web
@@ -11,7 +12,15 @@ from core.models import Source, ThreadOptions, ThreadRequest
 from core.text.platforms import rules_for
 from core.usecases import threads as usecase
 from web.errors import error_payload, internal_error_payload, request_origin
-from web.inputs import SMALL_BODY, caller, parse_json, query_int, user_id
+from web.inputs import (
+    SMALL_BODY,
+    caller,
+    parse_body,
+    parse_json,
+    query_int,
+    small_json_body,
+    user_id,
+)
 from web.keys import REQUEST_ID, SERVICES
 from web.schemas import SourceOut, ThreadCreate, ThreadList, ThreadOut, ThreadPatch, out
 from web.sse import ClientGone, EventStream
@@ -36,12 +45,30 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
     limit = max(settings.max_html_bytes, settings.max_text_bytes) + SMALL_BODY
     who = await caller(request)
     await usecase.admit(services, who)  # a refused client's body is never read or parsed
+    if not wants_stream(request) and (raw := await small_json_body(request)) is not None:
+        key = usecase.body_key(services, raw)
+        if (hit := await usecase.known_request(services, who, key)) is not None:
+            return _answer(*hit)  # the same body answered before: no parse, no quota unit
+        thread_request = _thread_request(parse_body(raw, ThreadCreate))
+        thread = await usecase.generate_thread(services, who, thread_request, admitted=True,
+                                               body_key=key)
+        return _answer(thread, None)
     body = await parse_json(request, ThreadCreate, limit)
     thread_request = _thread_request(body)
     if not wants_stream(request):
         thread = await usecase.generate_thread(services, who, thread_request, admitted=True)
         return web.json_response(out(ThreadOut, thread))
     return await _stream_thread(request, who, thread_request)
+
+
+def _answer(thread, entry) -> web.Response:
+    """The thread as JSON; a shared cache entry keeps its serialised answer for the next hit."""
+    body = entry.rendition if entry is not None else None
+    if body is None:
+        body = json.dumps(out(ThreadOut, thread)).encode()
+        if entry is not None:
+            entry.rendition = body
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 async def _stream_thread(request: web.Request, who, thread_request) -> web.StreamResponse:
