@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -188,10 +188,21 @@ class Quotas:
 
     async def usage(self, quota_key: str, premium_until: datetime | None) -> Usage:
         """`premium_until`: the end of a live premium period (`premium_status(...).until`)."""
+        return self.usage_of(await self.used(quota_key), premium_until)
+
+    async def used_with(self, quota_keys: Sequence[str],
+                        cache_key: str) -> tuple[list[int], bytes | None]:
+        """Today's units of each identity and one cache entry (e.g. the account's plan), in
+        one round trip to the counters."""
+        now = self._clock()
+        counts, cached = await self.counters.read(
+            [self.policy.day_key(key, now) for key in quota_keys], [cache_key])
+        return counts, cached[0]
+
+    def usage_of(self, used: int, premium_until: datetime | None) -> Usage:
         now = self._clock()
         premium = premium_until is not None
         limit = self.policy.daily_limit(premium)
-        used = await self.used(quota_key, premium)
         return Usage(
             plan=self.policy.plan(premium), limit=limit, used=used,
             remaining=max(0, limit - used), resets_at=self.policy.resets_at(now),

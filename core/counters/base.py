@@ -8,6 +8,7 @@ bounded per-process fallback) lives in one wrapper, `core.counters.fallback`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 
@@ -30,6 +31,11 @@ class Counters(Protocol):
 
     async def get_count(self, key: str) -> int: ...
 
+    async def read(self, count_keys: Sequence[str],
+                   cache_keys: Sequence[str]) -> tuple[list[int], list[bytes | None]]:
+        """Counts (0 when absent) and cache entries (`Cache`) in one round trip (an account's
+        plan and today's quota, `GET /api/v1/usage`)."""
+
 
 @runtime_checkable
 class RateLimits(Protocol):
@@ -44,6 +50,9 @@ class Cache(Protocol):
     async def cache_get(self, key: str) -> bytes | None: ...
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+    async def cache_delete(self, *keys: str) -> None:
+        """Forget these entries (absent ones are fine)."""
 
 
 @runtime_checkable

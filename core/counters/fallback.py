@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from core.counters.base import SharedState
@@ -105,6 +105,14 @@ class FallbackCounters:
         ok, result = await self._try("get_count", key)
         return result if ok else await self._memory.get_count(key)
 
+    async def read(self, count_keys: Sequence[str],
+                   cache_keys: Sequence[str]) -> tuple[list[int], list[bytes | None]]:
+        ok, result = await self._try("read", count_keys, cache_keys)
+        if ok:
+            return result
+        counts, _ = await self._memory.read(count_keys, ())
+        return counts, [None] * len(cache_keys)  # the cache misses while the primary is down
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         ok, result = await self._try("hit", key, limit, window_seconds)
         if ok:
@@ -118,6 +126,9 @@ class FallbackCounters:
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._try("cache_set", key, value, ttl_seconds)
+
+    async def cache_delete(self, *keys: str) -> None:
+        await self._try("cache_delete", *keys)
 
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         ok, result = await self._try("acquire_lock", key, ttl_seconds)

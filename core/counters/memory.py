@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 class MemoryCounters:
@@ -59,6 +59,13 @@ class MemoryCounters:
         with self._lock:
             return self._live_count(key, self._clock())[0]
 
+    async def read(self, count_keys: Sequence[str],
+                   cache_keys: Sequence[str]) -> tuple[list[int], list[bytes | None]]:
+        with self._lock:
+            now = self._clock()
+            counts = [self._live_count(key, now)[0] for key in count_keys]
+            return counts, [self._cached(key, now) for key in cache_keys]
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         """Sliding-window log: allowed while fewer than `limit` hits in the last window."""
         with self._lock:
@@ -79,14 +86,12 @@ class MemoryCounters:
     # --- cache ---
     async def cache_get(self, key: str) -> bytes | None:
         with self._lock:
-            entry = self._cache.get(key)
-            if entry is None:
-                return None
-            if entry[1] <= self._clock():
+            return self._cached(key, self._clock())
+
+    async def cache_delete(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
                 self._drop_cache(key)
-                return None
-            self._cache.move_to_end(key)
-            return entry[0]
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         with self._lock:
@@ -161,6 +166,16 @@ class MemoryCounters:
             key, _ = table.popitem(last=False)
             if table is self._windows:
                 del self._window_len[key]
+
+    def _cached(self, key: str, now: float) -> bytes | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            self._drop_cache(key)
+            return None
+        self._cache.move_to_end(key)
+        return entry[0]
 
     def _drop_cache(self, key: str) -> None:
         entry = self._cache.pop(key, None)

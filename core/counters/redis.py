@@ -8,6 +8,7 @@ agree. Timeouts are short and the client never retries by itself: a dead Redis a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -108,6 +109,17 @@ class RedisCounters:
         value = await self._run(self._redis.get(self._k(key)))
         return int(value or 0)
 
+    async def read(self, count_keys: Sequence[str],
+                   cache_keys: Sequence[str]) -> tuple[list[int], list[bytes | None]]:
+        keys = [self._k(key) for key in (*count_keys, *cache_keys)]
+        if not keys:
+            return [], []
+        # a cluster answers one slot per command: there the keys are read slot by slot
+        mget = getattr(self._redis, "mget_nonatomic", self._redis.mget)
+        values = await self._run(mget(keys))
+        n = len(count_keys)
+        return [int(v or 0) for v in values[:n]], list(values[n:])
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         window_us = int(window_seconds * 1_000_000)
         nonce = secrets.token_hex(4)
@@ -123,6 +135,10 @@ class RedisCounters:
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._run(self._redis.set(self._k(key), value, ex=max(1, int(ttl_seconds))))
+
+    async def cache_delete(self, *keys: str) -> None:
+        if keys:
+            await self._run(self._redis.delete(*(self._k(key) for key in keys)))
 
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         token = secrets.token_hex(16)

@@ -22,7 +22,13 @@ from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLin
 from core.models import ApiToken, Caller, Usage, User, is_valid_id
 from core.services import Services
 from core.usecases import audit, sessions, verification
-from core.usecases.premium import PremiumStatus, premium_status  # noqa: F401 (re-export)
+from core.usecases.premium import (  # noqa: F401 (re-export)
+    PremiumStatus,
+    forget_plan,
+    plan_from,
+    plan_key,
+    premium_status,
+)
 
 LINKABLE = ("telegram", "discord")
 DEFAULT_TOKEN_NAME = "Browser extension"
@@ -152,6 +158,7 @@ async def redeem_link_code(services: Services, user_id: str, code: str) -> tuple
         raise InvalidLinkCode()
     platform, external_id = found
     await services.store.merge_identity(platform, external_id, user_id, now)
+    await forget_plan(services, user_id)  # the merged account's premium is this one's now
     await audit.record(services, "identity_linked", user_id, platform=platform,
                        external_id=external_id)
     return platform, external_id
@@ -189,8 +196,14 @@ async def get_account(services: Services, user_id: str) -> dict:
 
 
 async def usage(services: Services, quota_key: str, user_id: str | None) -> Usage:
-    """Where this identity stands today: plan, limit, used, remaining, reset time."""
-    premium = await premium_status(services, user_id)
-    if premium.active:  # premium counts on the account, never on an IP
-        quota_key = Caller(platform="web", user_id=user_id).quota_key
-    return await services.quotas.usage(quota_key, premium.until)
+    """Where this identity stands today: plan, limit, used, remaining, reset time. One round
+    trip to the counters (the plan's cache entry and the day's counts); the database only
+    when the plan is not cached."""
+    if not user_id:
+        return await services.quotas.usage(quota_key, None)
+    account_key = Caller(platform="web", user_id=user_id).quota_key
+    (here, on_account), cached = await services.quotas.used_with([quota_key, account_key],
+                                                                  plan_key(user_id))
+    premium = await plan_from(services, user_id, cached)
+    # premium counts on the account, never on an IP
+    return services.quotas.usage_of(on_account if premium.active else here, premium.until)

@@ -13,6 +13,7 @@ from core.errors import NotFound
 from core.services import Services
 from core.store.kpis import kpi_rows
 from core.usecases import audit
+from core.usecases.premium import forget_plan
 
 SURFACES = ("web", "extension", "telegram", "discord", "api", "cli")
 
@@ -100,6 +101,7 @@ async def grant_premium(services: Services, admin_id: str | None, user_id: str, 
         await tx.lock_account(user_id)
         starts = max(now, await tx.premium_until(user_id, now) or now)
         await tx.add_premium_grant(user_id, "admin", ref, starts, starts + timedelta(days=days))
+    await forget_plan(services, user_id)
     await services.records.add_billing_record(user_id=user_id, kind="admin_grant",
                                               source_ref=ref, amount_cents=0, currency="",
                                               days=days, at=now)
@@ -112,6 +114,7 @@ async def revoke_premium(services: Services, admin_id: str | None, user_id: str,
                          ip: str | None = None) -> int:
     """End every live premium grant of the account now; how many."""
     ended = await services.records.end_grants(user_id, services.clock())
+    await forget_plan(services, user_id)
     await audit.record(services, "premium_revoked", user_id, actor=admin_id or audit.SYSTEM,
                        ip=ip, source="admin", grants=ended)
     return ended

@@ -19,6 +19,7 @@ from core.billing import events as ev
 from core.errors import BillingError, BillingNotConfigured, NotFound
 from core.services import Services
 from core.usecases import receipts
+from core.usecases.premium import forget_plan
 
 log = logging.getLogger("threadr.billing")
 
@@ -107,8 +108,21 @@ async def apply_stripe_event(services: Services, event: dict) -> str:
     log.info("stripe event", extra={"event_id": event["id"], "event_type": event["type"],
                                     "outcome": outcome})
     if outcome == APPLIED:
+        await forget_plan(services, await _owner(services, effect))
         await _money_mail(services, effect, event)
     return outcome
+
+
+async def _owner(services: Services, effect) -> str | None:
+    """The account whose premium an applied effect changed."""
+    if getattr(effect, "user_id", None):
+        return effect.user_id
+    ref = getattr(effect, "payment_ref", None) or getattr(effect, "subscription_id", None)
+    try:
+        return await services.store.find_grant_user(ref) if ref else None
+    except Exception:  # the plan's cache entry then lives out its TTL
+        log.warning("could not find the account of a billing effect", exc_info=True)
+        return None
 
 
 async def _money_mail(services: Services, effect, event: dict) -> None:

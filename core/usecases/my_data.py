@@ -9,6 +9,7 @@ from datetime import datetime
 from core.errors import NotFound
 from core.services import Services
 from core.usecases import audit
+from core.usecases.premium import forget_plan
 from core.usecases.verification import confirm_password
 
 
@@ -42,3 +43,4 @@ async def delete_account(
     entry = audit.entry(services, "account_deleted", user_id, ip=ip)
     if not await services.records.delete_account(user_id, entry):
         raise NotFound("Account not found.")
+    await forget_plan(services, user_id)

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 
+from core.usecases.premium import forget_plan
 from tests.e2e.bots_support import bot_settings, running_telegram
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.standins.telegram_api import TelegramApi
@@ -57,6 +58,7 @@ async def test_a_telegram_code_entered_on_the_web_shares_the_web_accounts_plan_a
                 now = services.clock()
                 await tx.add_premium_grant(user_id, "test", "web-1", now,
                                            now + timedelta(days=30))
+            await forget_plan(services, user_id)  # written behind the use cases' back
             since = len(api.sent("sendMessage"))
             api.send_text(USER, "/usage")
             usage = await answer_after(api, since)

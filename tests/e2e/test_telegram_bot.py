@@ -15,6 +15,7 @@ from aiohttp import ClientSession, web
 
 from core.settings import SecretStr
 from core.text import weighted_length
+from core.usecases.premium import forget_plan
 from tests.e2e.bots_support import (
     ARTICLE,
     LONG_NOTES,
@@ -209,6 +210,7 @@ async def test_a_link_code_joins_a_web_account_and_premium_carries_over(api, tg_
         now = services.clock()
         async with services.store.billing_transaction() as tx:
             await tx.add_premium_grant(user.id, "test", "ref-1", now, now + timedelta(days=30))
+        await forget_plan(services, user.id)  # written behind the use cases' back
         since = len(api.calls)
         api.send_text(USER, "/usage")
         usage = await answer_after(api, since)

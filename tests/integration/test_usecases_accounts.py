@@ -30,6 +30,7 @@ from core.settings import SecretStr, Settings
 from core.store.account_records import AccountRecords
 from core.store.sql import sql_db_for
 from core.usecases import accounts
+from core.usecases.premium import forget_plan
 
 PASSWORD = "correct horse battery"
 
@@ -247,6 +248,7 @@ async def _grant_premium(services, user_id: str, days: int) -> datetime:
     until = now + timedelta(days=days)
     async with services.store.billing_transaction() as tx:
         await tx.add_premium_grant(user_id, "test", f"ref-{user_id}", now, until)
+    await forget_plan(services, user_id)  # written behind the use cases' back
     return until
 
 

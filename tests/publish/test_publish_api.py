@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from core.bootstrap import build_services
+from core.usecases.premium import forget_plan
 from tests.publish.flows import SEVEN, account, connect, seven_post_thread, wait_for
 from web.app import create_app
 
@@ -86,6 +87,7 @@ async def test_a_scheduled_publication_waits_for_its_time_and_one_can_be_cancell
     now = datetime.now(UTC)
     async with services.store.billing_transaction() as tx:
         await tx.add_premium_grant(user.id, "test", "grant-1", now, now + timedelta(days=1))
+    await forget_plan(services, user.id)  # written behind the use cases' back
     dest_id = await connect(client, browser, headers, "mastodon", networks)
     thread_id = await seven_post_thread(client, headers)
     at = (now + timedelta(seconds=3)).isoformat()

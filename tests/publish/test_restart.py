@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from core.bootstrap import build_services
+from core.usecases.premium import forget_plan
 from core.usecases.publications import get_publication, publish_thread
 from tests.publish.flows import SEVEN
 from tests.publish.steps import connected, publication, stored_texts
@@ -18,6 +19,7 @@ async def test_a_scheduled_publication_is_published_after_a_restart(pub_settings
         now = datetime.now(UTC)
         async with services.store.billing_transaction() as tx:
             await tx.add_premium_grant(user_id, "test", "g1", now, now + timedelta(days=1))
+        await forget_plan(services, user_id)  # written behind the use cases' back
         thread_pub = await publication(services, user_id, dest.id)  # a first one, now
         thread_id = (await get_publication(services, user_id, thread_pub)).thread_id
         later = await publish_thread(services, user_id, thread_id, dest.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.usecases.premium import forget_plan
 from tests.web.conftest import make_thread, mark_verified, register
 
 
@@ -169,6 +170,7 @@ async def test_a_paying_account_counts_on_its_own_even_unverified(quota_client):
     now = services.clock()
     async with services.store.billing_transaction() as tx:
         await tx.add_premium_grant(user.id, "test", "test-ref", now, now + timedelta(days=3))
+    await forget_plan(services, user.id)  # written behind the use cases' back
     for i in range(5):
         await make_thread(client, text=f"Anonymous {i} " + "word " * 60)
     await make_thread(client, headers, text="Premium " + "word " * 60)
