@@ -9,6 +9,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 LINK_CODE_LENGTH = 8
 LINK_CODE_TTL = timedelta(minutes=10)
 MIN_JWT_KEY_BYTES = 32
+_LEEWAY = 5  # seconds of clock skew an access token's expiry allows
+_VERIFIED_KEPT = 10_000  # access tokens whose verification is remembered (per process)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 
 
@@ -109,6 +112,10 @@ class TokenService:
         self._audience = audience
         self._ttl = ttl_minutes * 60
         self._clock = clock
+        # tokens verified lately → their claims. A token's signature and claims never change,
+        # so it is verified once (PyJWT's decode costs ~100 µs) and after that only its
+        # expiry is checked; revocation is the session check's job (core.usecases.sessions).
+        self._verified: OrderedDict[str, dict] = OrderedDict()
 
     def issue(self, user_id: str, session_id: str | None = None) -> str:
         """An access token; `session_id` (`sid`) ties it to a session revocable server-side."""
@@ -123,20 +130,34 @@ class TokenService:
         return self.claims(token)["sub"]
 
     def claims(self, token: str) -> dict:
-        """The claims of a valid token (`sub` a non-empty string); `Unauthorized` otherwise."""
+        """The claims of a valid token (`sub` a non-empty string); `Unauthorized` otherwise.
+        The signature, audience and required claims are checked once per token (remembered,
+        bounded); the expiry on every call, against this service's clock."""
         if not isinstance(token, str) or not token or len(token) > 4096:
             raise Unauthorized("Your session is not valid. Please sign in again.")
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            self._verified[token] = claims
+            if len(self._verified) > _VERIFIED_KEPT:
+                self._verified.popitem(last=False)
+        if claims["exp"] + _LEEWAY <= self._clock():
+            del self._verified[token]
+            raise Unauthorized("Your session has expired. Please sign in again.")
+        return claims
+
+    def _decode(self, token: str) -> dict:
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=["HS256"], audience=self._audience,
-                options={"require": ["exp", "iat", "sub", "aud"]}, leeway=5,
+                options={"require": ["exp", "iat", "sub", "aud"], "verify_exp": False},
+                leeway=_LEEWAY,
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("Your session has expired. Please sign in again.") from None
         except jwt.PyJWTError:
             raise Unauthorized("Your session is not valid. Please sign in again.") from None
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub:
+        sub, exp = claims.get("sub"), claims.get("exp")
+        if not isinstance(sub, str) or not sub or not isinstance(exp, int | float) \
+                or isinstance(exp, bool):
             raise Unauthorized("Your session is not valid. Please sign in again.")
         return claims
 

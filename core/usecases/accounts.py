@@ -8,7 +8,9 @@ event loop keeps serving other requests.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
+from datetime import datetime
 
 from core.accounts import (
     LINK_CODE_TTL,
@@ -159,6 +161,7 @@ async def redeem_link_code(services: Services, user_id: str, code: str) -> tuple
     platform, external_id = found
     await services.store.merge_identity(platform, external_id, user_id, now)
     await forget_plan(services, user_id)  # the merged account's premium is this one's now
+    await sessions.forget_auth(services, user_id)  # and its identities
     await audit.record(services, "identity_linked", user_id, platform=platform,
                        external_id=external_id)
     return platform, external_id
@@ -174,25 +177,42 @@ async def unlink(services: Services, user_id: str, platform: str) -> None:
     """Detach this account's identity on `platform`; it starts a fresh account on next use."""
     if platform not in LINKABLE or not await services.store.unlink_identity(user_id, platform):
         raise NotFound("No linked account on that platform.")
+    await sessions.forget_auth(services, user_id)
 
 
 async def get_account(services: Services, user_id: str) -> dict:
     """id, email, created_at, premium_until (datetime or None), premium, identities."""
+    account = await _account_entry(services, user_id)
+    premium = await premium_status(services, user_id)
+    return {**account, "premium_until": premium.until, "premium": premium.active}
+
+
+async def _account_entry(services: Services, user_id: str) -> dict:
+    """The account without its plan: from the shared cache (`sessions.account_key`, forgotten
+    with the session checks by every change of address, role or identities, `AUTH_TTL`),
+    else from the database."""
+    raw = await services.cache.cache_get(sessions.account_key(user_id))
+    if raw is not None:
+        try:
+            cached = json.loads(raw)
+            return {**cached, "created_at": datetime.fromisoformat(cached["created_at"])}
+        except (ValueError, KeyError, TypeError):
+            pass
     user = await services.store.get_user(user_id)
     if user is None:
         raise NotFound("Account not found.")
-    premium = await premium_status(services, user_id)
     identities = await services.store.list_identities(user_id)
-    return {
+    account = {
         "id": user.id,
         "email": user.email,
         "email_verified": user.verified,
         "admin": user.role == "admin",
         "created_at": user.created_at,
-        "premium_until": premium.until,
-        "premium": premium.active,
         "identities": [{"platform": p, "external_id": e} for p, e in identities],
     }
+    value = json.dumps({**account, "created_at": user.created_at.isoformat()}).encode()
+    await services.cache.cache_set(sessions.account_key(user_id), value, sessions.AUTH_TTL)
+    return account
 
 
 async def usage(services: Services, quota_key: str, user_id: str | None) -> Usage:

@@ -14,6 +14,7 @@ from core.services import Services
 from core.store.kpis import kpi_rows
 from core.usecases import audit
 from core.usecases.premium import forget_plan
+from core.usecases.sessions import forget_auth
 
 SURFACES = ("web", "extension", "telegram", "discord", "api", "cli")
 
@@ -126,6 +127,7 @@ async def set_admin(services: Services, email: str, admin: bool) -> str:
     if user is None:
         raise NotFound("No account uses this address.")
     await services.records.set_role(user.id, "admin" if admin else "user")
+    await forget_auth(services, user.id)
     await audit.record(services, "admin_role_granted" if admin else "admin_role_revoked",
                        user.id, actor=audit.SYSTEM)
     return user.id

@@ -10,6 +10,7 @@ from core.errors import NotFound
 from core.services import Services
 from core.usecases import audit
 from core.usecases.premium import forget_plan
+from core.usecases.sessions import forget_auth
 from core.usecases.verification import confirm_password
 
 
@@ -44,3 +45,4 @@ async def delete_account(
     if not await services.records.delete_account(user_id, entry):
         raise NotFound("Account not found.")
     await forget_plan(services, user_id)
+    await forget_auth(services, user_id)

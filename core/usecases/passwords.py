@@ -45,6 +45,7 @@ async def _set_password(services: Services, user_id: str, new_hash: str) -> None
     await services.store.set_password_hash(user_id, new_hash)
     await services.records.retire_mail_tokens(user_id, "reset", now)
     await services.records.revoke_everything(user_id, now)
+    await sessions.forget_auth(services, user_id)
 
 
 async def confirm_reset(
@@ -68,6 +69,7 @@ async def confirm_reset(
     await audit.record(services, "password_reset_completed", user.id, ip=ip)
     if not user.verified and user.email == found[1]:  # the mail reached its owner
         await services.records.set_email(user.id, user.email, services.clock())
+        await sessions.forget_auth(services, user.id)
     return user, await sessions.start(services, user, ip)
 
 

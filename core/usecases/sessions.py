@@ -1,9 +1,18 @@
 """Sessions: every access token carries a session id (`sid`) checked on each request, so
 signing out ends it server-side at once; "sign out everywhere" ends every session and
-extension token of the account."""
+extension token of the account.
+
+The check is cached: each account has one entry in the shared `Cache` (`AUTH_TTL` seconds;
+Redis when configured, so every process sees it) with the live sessions seen lately and what
+the principal needs (verified); an admin's sessions are never cached. Every change that could make it wrong forgets it
+(`forget_auth`): a sign-out, "sign out everywhere", a new password, a changed or verified
+address, a role change, the account's deletion. A change made while the cache could not be
+reached (or from a CLI that shares no cache with the server: no Redis) holds within
+`AUTH_TTL`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from core.accounts import hash_api_token, is_api_token
@@ -12,7 +21,51 @@ from core.models import ApiToken, Principal, User, is_valid_id
 from core.services import Services
 from core.usecases import audit
 
+log = logging.getLogger("threadr.sessions")
 _INVALID = "Your session is not valid. Please sign in again."
+AUTH_TTL = 60  # seconds a session check is believed without asking the database
+_SESSIONS_KEPT = 16  # live sessions remembered per account
+
+
+def auth_key(user_id: str) -> str:
+    return f"auth:{{user:{user_id}}}"
+
+
+def account_key(user_id: str) -> str:
+    """The account as `GET /api/v1/me` shows it (without the plan), forgotten with `auth_key`."""
+    return f"account:{{user:{user_id}}}"
+
+
+async def forget_auth(services: Services, user_id: str | None) -> None:
+    """After a change to the account's sessions, address, role or identities: the next request
+    of each of its sessions is checked against the database again (and the account read
+    afresh). Never fails the change itself."""
+    if not user_id:
+        return
+    try:
+        await services.cache.cache_delete(auth_key(user_id), account_key(user_id))
+    except Exception:
+        log.warning("could not forget a cached session check", exc_info=True)
+
+
+def _known(raw: bytes | None) -> tuple[bool, bool, list[str]] | None:
+    """(verified, admin, sessions) from an account's entry; None if absent or unreadable."""
+    if raw is None:
+        return None
+    try:
+        flags, _, sessions = raw.decode().partition("|")
+        return flags[0] == "1", flags[1] == "1", sessions.split(",") if sessions else []
+    except (UnicodeDecodeError, IndexError):
+        return None
+
+
+async def _remember(services: Services, who: Principal, sessions: list[str]) -> None:
+    kept = [s for s in sessions if s != who.session_id][-(_SESSIONS_KEPT - 1):]
+    value = f"{int(who.verified)}{int(who.admin)}|" + ",".join([*kept, who.session_id])
+    try:
+        await services.cache.cache_set(auth_key(who.user_id), value.encode(), AUTH_TTL)
+    except Exception:  # only a cache: the next request asks the database again
+        log.warning("could not cache a session check", exc_info=True)
 
 
 async def start(services: Services, user: User, ip: str | None = None) -> str:
@@ -47,10 +100,17 @@ async def principal(services: Services, bearer: str) -> Principal:
     session_id = claims.get("sid")
     if not is_valid_id(session_id):
         raise Unauthorized(_INVALID)
+    known = _known(await services.cache.cache_get(auth_key(claims["sub"])))
+    if known is not None and session_id in known[2]:
+        return Principal(claims["sub"], verified=known[0], admin=known[1],
+                         session_id=session_id)
     user = await services.records.session_user(session_id)
     if user is None or user.id != claims["sub"]:
         raise Unauthorized("You were signed out. Please sign in again.")
-    return _principal(user, session_id=session_id)
+    who = _principal(user, session_id=session_id)
+    if not who.admin:  # an operator is checked every time: a revoked role ends at once
+        await _remember(services, who, known[2] if known else [])
+    return who
 
 
 async def sign_out(services: Services, who: Principal, ip: str | None = None) -> None:
@@ -58,6 +118,7 @@ async def sign_out(services: Services, who: Principal, ip: str | None = None) ->
     now = services.clock()
     if who.session_id:
         await services.records.revoke_session(who.user_id, who.session_id, now)
+        await forget_auth(services, who.user_id)
     elif who.token_id:
         await services.store.revoke_api_token(who.user_id, who.token_id, now)
     await audit.record(services, "sign_out", who.user_id, ip=ip)
@@ -66,6 +127,7 @@ async def sign_out(services: Services, who: Principal, ip: str | None = None) ->
 async def sign_out_everywhere(services: Services, user_id: str, ip: str | None = None) -> int:
     """End every session and revoke every extension token of the account; how many."""
     ended = await services.records.revoke_everything(user_id, services.clock())
+    await forget_auth(services, user_id)
     await audit.record(services, "sign_out_everywhere", user_id, ip=ip, ended=ended)
     return ended
 

@@ -12,6 +12,7 @@ from core.mail.render import render
 from core.models import User
 from core.services import Services
 from core.usecases import audit
+from core.usecases.sessions import forget_auth
 
 VERIFY_TTL = timedelta(hours=24)
 MAX_TOKEN = 200
@@ -64,6 +65,7 @@ async def verify_email(services: Services, token: str, ip: str | None = None) ->
         raise InvalidToken()
     if not await services.records.set_email(user_id, address, now):
         raise EmailTaken()
+    await forget_auth(services, user_id)  # verified now
     if address != user.email:
         await audit.record(services, "email_changed", user_id, ip=ip, old=user.email,
                            new=address)

@@ -96,6 +96,26 @@ async def test_cache_round_trip_and_miss(counters):
     assert await counters.cache_get("thread:x") == b"new"
 
 
+async def test_cache_delete_forgets_entries_and_ignores_absent_ones(counters):
+    await counters.cache_set("plan:a", b"1", 60)
+    await counters.cache_set("plan:b", b"2", 60)
+    await counters.cache_delete("plan:a", "plan:absent")
+    assert await counters.cache_get("plan:a") is None
+    assert await counters.cache_get("plan:b") == b"2"
+    await counters.cache_delete()  # nothing to forget
+
+
+async def test_read_gives_counts_and_cache_entries_together(counters):
+    await counters.reserve("quota:x", 5, 60)
+    await counters.reserve("quota:x", 5, 60)
+    await counters.cache_set("plan:x", b"-", 60)
+    assert await counters.read(["quota:x", "quota:none"], ["plan:x", "plan:none"]) == (
+        [2, 0], [b"-", None])
+    assert await counters.read([], []) == ([], [])
+    await counters.release("quota:x")
+    assert await counters.read(["quota:x"], []) == ([1], [])
+
+
 async def test_a_lock_has_one_holder_and_only_its_token_releases_it(counters):
     token = await counters.acquire_lock("lock:k", 30)
     assert token

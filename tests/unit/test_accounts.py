@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 from argon2 import PasswordHasher as Argon2
@@ -87,6 +88,30 @@ def test_tokens_expire_after_their_ttl():
     verifier = TokenService(SECRET, "threadr", 1)  # real clock: far after the fake issue time
     with pytest.raises(Unauthorized, match="expired"):
         verifier.verify(token)
+
+
+def test_a_token_verified_before_still_expires_on_time():
+    now = [time.time()]
+    tokens = TokenService(SECRET, "threadr", 1, clock=lambda: now[0])
+    token = tokens.issue("u")
+    assert tokens.verify(token) == "u"
+    now[0] += 60 + 4  # within the 5 s leeway
+    assert tokens.verify(token) == "u"  # the remembered verification
+    now[0] += 2
+    with pytest.raises(Unauthorized, match="expired"):
+        tokens.verify(token)
+    with pytest.raises(Unauthorized, match="expired"):
+        tokens.verify(token)  # forgotten, checked afresh: still expired
+
+
+def test_a_forged_token_is_refused_even_after_a_real_one_was_seen():
+    tokens = TokenService(SECRET, "threadr", 60)
+    token = tokens.issue("u")
+    assert tokens.verify(token) == "u"
+    head, body, _ = token.split(".")
+    forged = TokenService("x" * 40, "threadr", 60).issue("u").split(".")[2]
+    with pytest.raises(Unauthorized, match="not valid"):
+        tokens.verify(f"{head}.{body}.{forged}")
 
 
 def test_extension_tokens_are_prefixed_and_stored_as_sha256():

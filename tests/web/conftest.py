@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.bootstrap import build_services
+from core.usecases.sessions import forget_auth
 from web.app import create_app
 
 ARTICLE = (
@@ -61,3 +62,4 @@ async def mark_verified(services, email: str) -> None:
     """Verify an address without the mail round trip (tests of other things than mail)."""
     user = await services.store.get_user_by_email(email)
     await services.records.set_email(user.id, user.email, services.clock())
+    await forget_auth(services, user.id)  # written behind the use cases' back

@@ -155,3 +155,53 @@ async def test_the_openapi_document_lists_checkout_and_portal_but_not_the_webhoo
     paths = (await (await client.get("/api/v1/openapi.json")).json())["paths"]
     assert "/api/v1/billing/checkout" in paths and "/api/v1/billing/portal" in paths
     assert WEBHOOK not in paths
+
+
+@pytest.fixture(params=["memory", "postgres+redis"])
+async def two_processes(request, aiohttp_client, web_settings, api):
+    """Two app instances over one backend (each its own services, as two worker processes):
+    SQLite + memory counters share nothing but the store, so there it is one instance twice;
+    PostgreSQL + Redis is the multi-process setup."""
+    configured = _configured(web_settings, api)
+    if request.param != "memory":
+        configured = configured.with_(
+            database_url=request.getfixturevalue("pg_database_url"),
+            redis_url=request.getfixturevalue("redis_url"),
+            redis_prefix=request.getfixturevalue("redis_prefix"))
+    first, _, (context, gateway) = await _client(aiohttp_client, configured)
+    if request.param == "memory":
+        second, context2, gateway2 = first, None, None
+    else:
+        second, _, (context2, gateway2) = await _client(aiohttp_client, configured)
+    yield first, second
+    for ctx, gw in ((context, gateway), (context2, gateway2)):
+        if ctx is not None:
+            await ctx.__aexit__(None, None, None)
+            await gw.close()
+
+
+async def test_a_webhook_shows_premium_on_the_next_usage_of_every_process(two_processes, api):
+    first, second = two_processes
+    headers = await register(first)
+    for client in (first, second):  # each has read (and cached) the free plan
+        usage = await (await client.get("/api/v1/usage", headers=headers)).json()
+        assert usage["plan"] == "free"
+        assert (await (await client.get("/api/v1/me", headers=headers)).json())["premium"] is False
+    event = api.complete_session((await _checkout(first, headers)).rsplit("/", 1)[1])
+    status, body = await api.deliver(event, str(first.make_url(WEBHOOK)))
+    assert status == 200 and '"applied"' in body
+    for client in (second, first):
+        usage = await (await client.get("/api/v1/usage", headers=headers)).json()
+        assert usage["plan"] == "premium" and usage["premium_until"]
+        assert (await (await client.get("/api/v1/me", headers=headers)).json())["premium"]
+
+
+async def test_signing_out_ends_the_session_in_every_process_at_once(two_processes):
+    first, second = two_processes
+    headers = await register(first)
+    for client in (first, second):  # the session check is cached in each
+        assert (await client.get("/api/v1/usage", headers=headers)).status == 200
+    assert (await first.post("/api/v1/auth/sign-out", headers=headers)).status == 204
+    for client in (second, first):
+        assert (await client.get("/api/v1/usage", headers=headers)).status == 401
+        assert (await client.get("/api/v1/me", headers=headers)).status == 401
