@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import re
@@ -21,6 +22,23 @@ error_log = logging.getLogger("threadr.web")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+_ID_PREFIX = os.urandom(8).hex()  # per process: ids stay unique across workers and restarts
+_ID_COUNTER = itertools.count()
+
+
+def _new_id_prefix() -> None:
+    global _ID_PREFIX
+    _ID_PREFIX = os.urandom(8).hex()
+
+
+os.register_at_fork(after_in_child=_new_id_prefix)
+
+
+def _new_request_id() -> str:
+    """32 hex digits, unique (a random per-process prefix and a counter: no syscall)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
 def _route_label(request: web.Request) -> str:
     info = request.match_info
     resource = getattr(info.route, "resource", None) if info is not None else None
@@ -31,7 +49,7 @@ def _route_label(request: web.Request) -> str:
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: request id, client IP, access log and metrics around everything else."""
     incoming = request.headers.get("X-Request-Id")
-    request_id = incoming if incoming and _SAFE_ID.match(incoming) else os.urandom(16).hex()
+    request_id = incoming if incoming and _SAFE_ID.match(incoming) else _new_request_id()
     request[REQUEST_ID] = request_id
     request[CLIENT_IP] = request.app[PROXIES].for_request(request)
     context = request_id_var.set(request_id)  # every log line of this request carries it
