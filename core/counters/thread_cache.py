@@ -16,7 +16,8 @@ one process), so both backends give the same behaviour.
 
 Keys are content addresses (a digest of everything that shapes the thread), so an entry never
 changes: each process keeps the threads it served recently (`_Recent`, an LRU bounded by
-bytes, same TTL as the shared cache) in front of the shared `Cache` and answers a hot key
+bytes, each copy kept the cache TTL from when this process got it, so at most twice the TTL
+in all) in front of the shared `Cache` and answers a hot key
 without a round trip, with the door's serialised answer kept beside it (`rendition`). It also
 remembers which request bodies led to which key (`remember`/`known`), so a body seen before
 is answered without parsing it again.

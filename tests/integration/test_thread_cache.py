@@ -107,3 +107,40 @@ async def test_an_unreadable_entry_is_a_miss(backends):
     compute = Computations(a_thread())
     assert not (await cache_over(backends[0]).get_or_compute("k", compute)).cached
     assert compute.calls == 1
+
+
+async def test_a_hot_key_is_answered_by_this_process_without_the_shared_cache(backends):
+    first, second = backends
+    cache = cache_over(first)
+    await cache.get_or_compute("k", Computations(a_thread()))
+    await first.cache_delete("k")  # gone from the shared cache (evicted, say)
+    entry = await cache.peek("k")  # this process still holds its copy: the key never changes
+    assert entry is not None and entry.thread.cached and entry.thread.id is None
+    assert await cache_over(second).peek("k") is None  # another process has no copy
+    assert await cache.peek("other") is None
+
+
+async def test_a_remembered_body_leads_to_its_thread_and_only_while_it_is_cached(backends):
+    first, _ = backends
+    cache = cache_over(first)
+    assert await cache.known("body") is None
+    cache.remember("body", "k")
+    assert await cache.known("body") is None  # nothing cached under "k" yet
+    await cache.get_or_compute("k", Computations(a_thread("Known.")))
+    entry = await cache.known("body")
+    assert entry is not None and entry.thread.posts[0].text == "Known."
+    entry.rendition = b"{}"
+    assert (await cache.known("body")).rendition == b"{}"  # the door's bytes, kept
+
+
+async def test_this_process_keeps_a_bounded_number_of_bytes_and_bodies():
+    backend = MemoryCounters(max_cache_entries=1)  # the shared cache keeps almost nothing
+    cache = SingleFlightThreadCache(backend, backend, 60, local_bytes=20_000, local_bodies=5)
+    for i in range(100):
+        await cache.get_or_compute(f"k{i}", Computations(a_thread(f"Post {i}. " * 50)))
+        cache.remember(f"b{i}", f"k{i}")
+    recent = cache._recent
+    assert recent._bytes <= 20_000 and len(recent._entries) < 100
+    assert await cache.peek("k99") is not None  # the newest are kept, the oldest dropped
+    assert await cache.peek("k0") is None
+    assert len(recent._bodies) == 5 and recent.key_for("b99") == "k99"
