@@ -7,12 +7,14 @@ agree. Timeouts are short and the client never retries by itself: a dead Redis a
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Sequence
 
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from core.counters.base import CountersUnavailable
 from core.counters.redis_connect import connect
@@ -55,6 +57,57 @@ return 0
 """
 
 
+class _AutoPipeline:
+    """Commands issued during one turn of the event loop (by every request in flight) leave
+    as one pipeline: one write and one read for all of them instead of a round trip each.
+    Each command keeps its own answer or error; every script is still atomic on its own."""
+
+    def __init__(self, redis) -> None:
+        self._redis = redis
+        self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._sending: set[asyncio.Task] = set()
+
+    def call(self, *command) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self._pending:  # the first of this turn: send them all at the next one
+            loop.call_soon(self._flush)
+        self._pending.append((command, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
+        live = [(command, future) for command, future in batch if not future.done()]
+        if not live:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for command, _ in live:
+            pipe.execute_command(*command)
+        try:
+            results = await pipe.execute(raise_on_error=False)
+        except asyncio.CancelledError:
+            for _, future in live:
+                future.cancel()
+            raise
+        except Exception as exc:  # no answer at all: every command of the batch fails
+            for _, future in live:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), result in zip(live, results, strict=True):
+            if future.done():  # its caller left
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
 class RedisCounters:
     def __init__(
         self,
@@ -78,9 +131,25 @@ class RedisCounters:
         self._release = self._redis.register_script(_RELEASE)
         self._hit = self._redis.register_script(_HIT)
         self._unlock = self._redis.register_script(_UNLOCK)
+        # a cluster answers one slot per command: there each command goes on its own
+        self._batch = None if isinstance(self._redis, RedisCluster) else _AutoPipeline(
+            self._redis)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
+
+    async def _command(self, *command):
+        if self._batch is None:
+            return await self._redis.execute_command(*command)
+        return await self._batch.call(*command)
+
+    async def _script(self, script, keys: list[str], args: list):
+        if self._batch is not None:
+            try:
+                return await self._batch.call("EVALSHA", script.sha, len(keys), *keys, *args)
+            except NoScriptError:  # Redis restarted (or flushed its scripts): load it again
+                pass
+        return await script(keys=keys, args=args)
 
     async def _run(self, awaitable):
         """Await one Redis call; any failure to get an answer becomes `CountersUnavailable`."""
@@ -98,15 +167,15 @@ class RedisCounters:
 
     async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
         ok, count = await self._run(
-            self._reserve(keys=[self._k(key)], args=[int(limit), max(1, int(ttl_seconds))])
+            self._script(self._reserve, [self._k(key)], [int(limit), max(1, int(ttl_seconds))])
         )
         return bool(ok), int(count)
 
     async def release(self, key: str) -> None:
-        await self._run(self._release(keys=[self._k(key)]))
+        await self._run(self._script(self._release, [self._k(key)], []))
 
     async def get_count(self, key: str) -> int:
-        value = await self._run(self._redis.get(self._k(key)))
+        value = await self._run(self._command("GET", self._k(key)))
         return int(value or 0)
 
     async def read(self, count_keys: Sequence[str],
@@ -114,9 +183,10 @@ class RedisCounters:
         keys = [self._k(key) for key in (*count_keys, *cache_keys)]
         if not keys:
             return [], []
-        # a cluster answers one slot per command: there the keys are read slot by slot
-        mget = getattr(self._redis, "mget_nonatomic", self._redis.mget)
-        values = await self._run(mget(keys))
+        if self._batch is None:  # a cluster: the keys are read slot by slot
+            values = await self._run(self._redis.mget_nonatomic(keys))
+        else:
+            values = await self._run(self._command("MGET", *keys))
         n = len(count_keys)
         return [int(v or 0) for v in values[:n]], list(values[n:])
 
@@ -124,30 +194,33 @@ class RedisCounters:
         window_us = int(window_seconds * 1_000_000)
         nonce = secrets.token_hex(4)
         ok, retry_us = await self._run(
-            self._hit(keys=[self._k(key)], args=[int(limit), window_us, nonce])
+            self._script(self._hit, [self._k(key)], [int(limit), window_us, nonce])
         )
         if ok:
             return True, 0.0
         return False, max(0.001, int(retry_us) / 1_000_000)
 
     async def cache_get(self, key: str) -> bytes | None:
-        return await self._run(self._redis.get(self._k(key)))
+        return await self._run(self._command("GET", self._k(key)))
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        await self._run(self._redis.set(self._k(key), value, ex=max(1, int(ttl_seconds))))
+        await self._run(self._command("SET", self._k(key), value, "EX", max(1, int(ttl_seconds))))
 
     async def cache_delete(self, *keys: str) -> None:
         if keys:
-            await self._run(self._redis.delete(*(self._k(key) for key in keys)))
+            if self._batch is None:  # a cluster splits the keys by slot itself
+                await self._run(self._redis.delete(*(self._k(key) for key in keys)))
+            else:
+                await self._run(self._command("DEL", *(self._k(key) for key in keys)))
 
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         token = secrets.token_hex(16)
         px = max(1, int(ttl_seconds * 1000))
-        ok = await self._run(self._redis.set(self._k(key), token, nx=True, px=px))
+        ok = await self._run(self._command("SET", self._k(key), token, "NX", "PX", px))
         return token if ok else None
 
     async def release_lock(self, key: str, token: str) -> None:
-        await self._run(self._unlock(keys=[self._k(key)], args=[token]))
+        await self._run(self._script(self._unlock, [self._k(key)], [token]))
 
     async def ping(self) -> None:
         await self._run(self._redis.ping())

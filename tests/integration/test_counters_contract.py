@@ -222,3 +222,29 @@ async def test_each_backend_provides_every_small_protocol(counters):
 
     for protocol in (Counters, RateLimits, Cache, Locks, Backend, SharedState):
         assert isinstance(counters, protocol), protocol.__name__
+
+
+async def test_redis_sends_the_commands_of_one_turn_as_one_pipeline(redis_url, redis_prefix,
+                                                                    raw_redis):
+    from core.counters.base import CountersUnavailable
+
+    counters = RedisCounters(redis_url, redis_prefix, **PATIENT)
+    sent = []
+    send = counters._batch._send
+
+    async def counting(batch):
+        sent.append(len(batch))
+        await send(batch)
+
+    counters._batch._send = counting
+    await raw_redis.zadd(f"{redis_prefix}a-set", {"m": 1})  # not a counter: its GET fails
+    await counters.cache_set("c", b"v", 60)
+    sent.clear()
+    results = await asyncio.gather(
+        *[counters.reserve("q", 3, 60) for _ in range(20)], counters.get_count("a-set"),
+        counters.cache_get("c"), return_exceptions=True)
+    assert sent == [22]  # one round trip for the lot
+    assert sum(ok for ok, _ in results[:20]) == 3  # each script still atomic: exactly 3
+    assert isinstance(results[20], CountersUnavailable)  # its own error, nobody else's
+    assert results[21] == b"v"
+    await counters.close()
