@@ -27,6 +27,8 @@ def _jsonable(value):
 async def export(services: Services, user_id: str) -> dict:
     """The account, identities, threads, usage, premium grants, billing records and
     extension tokens (names and dates, never values or hashes), as JSON-ready data."""
+    if services.usage is not None:
+        await services.usage.flush()  # the last second's usage records are still buffered
     data = await services.records.export(user_id)
     if data["account"] is None:
         raise NotFound("Account not found.")
