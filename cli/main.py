@@ -203,14 +203,20 @@ async def _migrate(settings) -> int:
 
 def _serve(args, settings) -> int:
     from bots.telegram.mounts import webhook_mounts
+    from core.errors import MigrationsPending
+    from core.store.factory import check_migrated
     from web.server import PortInUse, serve
 
     changes = {k: v for k, v in (("host", args.host), ("port", args.port),
                                  ("workers", args.workers)) if v is not None}
     try:
+        asyncio.run(check_migrated(settings))  # before any worker starts (a clear exit 2)
         serve(settings.with_(**changes), webhook_mounts)
     except PortInUse as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except MigrationsPending as exc:
+        print(f"threadr: {exc.message}", file=sys.stderr)
         return 2
     return 0
 

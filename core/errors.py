@@ -147,6 +147,13 @@ class StorageUnavailable(ServiceUnavailable):
     code, message = "storage_unavailable", "Storage is briefly unavailable. Please retry."
 
 
+class MigrationsPending(ThreadrError):
+    """The database lacks migrations this release needs (`threadr migrate` applies them)."""
+
+    code = "migrations_pending"
+    message = "The database is not migrated: run `threadr migrate`."
+
+
 class BillingNotConfigured(ThreadrError):
     code, message = "billing_not_configured", "Billing is not configured."
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import core
-from core.errors import StorageUnavailable
+from core.errors import MigrationsPending, StorageUnavailable
 
 _FILE = re.compile(r"^(\d{4})_([A-Za-z0-9_]+)\.sql$")
 _PG_LOCK_KEY = 0x7468726561647200  # "threadr\0": the advisory lock all migrators share
@@ -78,6 +78,28 @@ def pending(migrations: list[Migration], applied: dict[str, str]) -> list[Migrat
                 "add a new migration instead of editing an old one"
             )
     return [m for m in migrations if m.version not in applied]
+
+
+async def missing_postgres(conn, migrations: list[Migration]) -> list[Migration]:
+    """The code's migrations this database has not applied (read-only). Versions the
+    database has and the code does not know (a newer release that migrated first, mid
+    rolling deploy) are not missing: an older worker still starts."""
+    known: set[str] = set()
+    if await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+        known = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    return [m for m in migrations if m.version not in known]
+
+
+async def require_migrated(conn, directory: Path | str | None = None) -> None:
+    """`MigrationsPending` (one line naming `threadr migrate`) when the PostgreSQL database
+    behind `conn` lacks a migration of this release (see `missing_postgres`)."""
+    root = Path(directory) if directory else default_directory()
+    missing = await missing_postgres(conn, load_migrations(root / "postgres"))
+    if missing:
+        first = f"{missing[0].version}_{missing[0].name}"
+        raise MigrationsPending(
+            f"the database lacks {len(missing)} migration(s) of this release (first: {first}):"
+            " run `threadr migrate`, then start again")
 
 
 def split_statements(script: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 Every wait is bounded (connect, pool acquire, each command), and any failure to reach the
 database surfaces as `StorageUnavailable(retry_after=…)`, never as a hang or a raw driver error.
-The schema is applied by `threadr migrate` (core.store.migrate), not on open.
+The schema is applied by `threadr migrate` (core.store.migrate), not on open; `open_store`
+refuses a database that lacks a migration of this release (`check_migrated`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncpg
 from core.errors import EmailTaken, StorageUnavailable, VersionConflict
 from core.models import ApiToken, Post, Thread, User
 from core.store.merge import merge_identity
+from core.store.migrate import require_migrated
 from core.store.postgres_billing import PostgresBillingTx, affected
 from core.store.publish_sql import PublishSql
 from core.store.rows import (
@@ -91,6 +93,12 @@ class PostgresStore(PublishSql):
                 timeout=connect_timeout, command_timeout=command_timeout, init=_init_connection,
             )
         return cls(pool, acquire_timeout)
+
+    async def check_migrated(self, migrations_dir: str | None = None) -> None:
+        """`MigrationsPending` when `threadr migrate` has not applied this release's schema
+        (an unmigrated database would answer 500 to every call; a newer one is fine)."""
+        async with self._conn() as conn:
+            await require_migrated(conn, migrations_dir)
 
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
