@@ -1,19 +1,25 @@
 """Load on a real `threadr serve`, each scenario next to a bare aiohttp app measured in the
-same run with the same client (this file's `load`), printed as ratios.
+same run with the same client (this file's `load`), printed as ratios, then every done-when
+figure of issue 18 with its bar and PASS/FAIL. One configuration per run (the header says
+which): SQLite embedded by default, PostgreSQL and/or Redis when their URLs are given.
 
     .venv/bin/python bench/bench_load.py [--requests 3000] [--concurrency 32] [--streams 1000]
-        [--database-url postgresql://…] [--redis-url redis://…] [--json out.json]
+        [--database-url postgresql://…] [--redis-url redis://…] [--skip-sse] [--skip-workers]
+        [--json out.json]
 
-Scenarios (requests/s, p50/p95 latency, ratio to the bare app):
+Scenarios (requests/s, p50/p95 latency, ratio to the bare app, CPU seconds from /proc):
   hello            GET / on a bare aiohttp app
   text miss        POST /api/v1/threads, text, offline generator, a new article each time
   text hit         POST /api/v1/threads, the same article (served from the thread cache)
   usage            GET /api/v1/usage, signed in
-  miss ×2 workers  (--workers-scaling) text miss on `--workers 2` vs `--workers 1`, same run
+  miss 1w / 2w     text miss on `--workers 1` then `--workers 2` (only with --redis-url:
+                   without Redis `threadr serve` runs one process whatever --workers says)
 SSE streams: `--streams` concurrent `POST /api/v1/threads` (Accept: text/event-stream) held
 open by one Threadr process with the LLM generator aimed at a local OpenAI-compatible
 stand-in that pauses every completion half-way; RSS per held stream is compared with a
 bare aiohttp SSE endpoint holding as many streams. Loopback only, every phase bounded.
+CPU per scenario: the load client (this process), the server's process tree, redis-server,
+PostgreSQL, and `other` (the rest of the machine: anything else sharing the cores).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -33,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load_support import (  # noqa: E402
     ARTICLE,
+    CpuMeter,
     HeldLLM,
     hold,
     load,
@@ -54,17 +62,26 @@ async def _token(session, base: str) -> dict:
         return {"Authorization": f"Bearer {answer['token']}"}
 
 
+async def measured(meter: CpuMeter, run) -> dict:
+    """`run`'s result with the CPU seconds each process group used meanwhile."""
+    before = meter.sample()
+    result = await run
+    result["cpu_s"] = CpuMeter.used(before, meter.sample())
+    return result
+
+
 async def request_scenarios(args, data_dir: str) -> dict:
     results = {}
     bare, bare_url = start_bare()
     threadr, base = start_threadr(data_dir, database_url=args.database_url,
                                   redis_url=args.redis_url)
+    meter = CpuMeter({"threadr": threadr.pid, "bare": bare.pid})
     connector = aiohttp.TCPConnector(limit=args.concurrency)
     try:
         async with aiohttp.ClientSession(connector=connector) as session:
             def go(method, url, body=lambda i: None, headers=None):
-                return load(session, method, url, body, args.requests, args.concurrency,
-                            args.seconds, headers)
+                return measured(meter, load(session, method, url, body, args.requests,
+                                            args.concurrency, args.seconds, headers))
 
             async def paired(name, method, url, body=lambda i: None, headers=None):
                 """The scenario right after the bare app, so both see the same machine."""
@@ -87,20 +104,23 @@ async def request_scenarios(args, data_dir: str) -> dict:
 
 
 async def workers_scenario(args, data_dir: str) -> dict:
-    """Cache-miss req/s of one `threadr serve` with 1 worker, then with 2 (SQLite embedded
-    shares one file: the PostgreSQL + Redis setup is the multi-worker one when given)."""
+    """Cache-miss req/s of `threadr serve --workers 1`, then `--workers 2` (needs Redis:
+    without it the server runs one process, so there is nothing to compare)."""
     results = {}
     for workers in (1, 2):
         threadr, base = start_threadr(f"{data_dir}/w{workers}", database_url=args.database_url,
                                       redis_url=args.redis_url, THREADR_WORKERS=str(workers))
+        meter = CpuMeter({"threadr": threadr.pid})
         connector = aiohttp.TCPConnector(limit=args.concurrency)
         try:
             async with aiohttp.ClientSession(connector=connector) as session:
-                run = time.time_ns()
-                results[f"miss {workers}w"] = await load(
-                    session, "POST", f"{base}/api/v1/threads",
-                    lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."},
-                    args.requests, args.concurrency, args.seconds)
+                run, url = time.time_ns(), f"{base}/api/v1/threads"
+                body = lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."}  # noqa: E731
+                await load(session, "POST", url, body, 200, args.concurrency, args.seconds)
+                run = time.time_ns()  # after a warm-up: every worker has its pools open
+                results[f"miss {workers}w"] = await measured(meter, load(
+                    session, "POST", url, lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."},
+                    args.requests, args.concurrency, args.seconds))
         finally:
             stop(threadr)
     return results
@@ -157,7 +177,58 @@ async def _measure(session, process, url, count, ready, release) -> dict:
             "seconds": round(time.perf_counter() - began, 2), **outcome}
 
 
-def report(results: dict) -> None:
+def configuration(args) -> str:
+    store = "PostgreSQL" if args.database_url else "SQLite embedded"
+    counters = "Redis" if args.redis_url else "in-process counters"
+    return (f"{store} + {counters}; {os.cpu_count()} cores; {args.requests} requests at "
+            f"{args.concurrency} concurrent per scenario")
+
+
+def _cpu(r: dict) -> str:
+    c, n = r["cpu_s"], max(r["requests"], 1)
+    server = c.get("threadr", c.get("bare", 0.0))
+    return (f"server {server * 1000 / n:.2f} ms/req, client {c['client'] * 1000 / n:.2f} "
+            f"ms/req; s: server {server} client {c['client']} redis {c['redis']} "
+            f"postgres {c['postgres']} other {c['other']} (machine busy {c['machine']} "
+            f"of {r['seconds'] * os.cpu_count():.1f})")
+
+
+def verdicts(results: dict, args) -> list[dict]:
+    """Every done-when figure of issue 18 with its bar; `None` where this run did not
+    measure it (and why)."""
+    rows = []
+
+    def add(name, value, bar, passed, unit="", why=""):
+        rows.append({"figure": name, "value": value, "bar": bar, "unit": unit,
+                     "pass": None if value is None else passed, "why": why})
+
+    for name, label in (("text hit", "cache hit req/s ÷ bare"),
+                        ("usage", "GET /api/v1/usage req/s ÷ bare")):
+        r = results[name]
+        ratio = round(r["rps"] / r["hello"]["rps"], 3)
+        add(label, ratio, "≥ 0.5", ratio >= 0.5)
+    p95 = results["text miss"]["p95_ms"]
+    add("cache miss p95", p95, "< 100", p95 < 100, " ms")
+    if "sse threadr" in results:
+        ours, bare = results["sse threadr"]["kb_per_stream"], results["sse bare"]["kb_per_stream"]
+        ratio = round(ours / max(bare, 0.1), 2)
+        add("SSE memory per held stream", ours, "≤ 32", ours <= 32, " kB")
+        add("SSE per stream ÷ bare", ratio, "≤ 2", ratio <= 2)
+    else:
+        for label in ("SSE memory per held stream", "SSE per stream ÷ bare"):
+            add(label, None, "", None, why="not run (--skip-sse)")
+    if "miss 2w" in results:
+        ratio = round(results["miss 2w"]["rps"] / results["miss 1w"]["rps"], 2)
+        add("miss req/s --workers 2 ÷ 1", ratio, "≥ 1.7", ratio >= 1.7)
+    else:
+        why = ("not run (--skip-workers)" if args.redis_url else
+               "not measured: without --redis-url `threadr serve` runs one process")
+        add("miss req/s --workers 2 ÷ 1", None, "", None, why=why)
+    return rows
+
+
+def report(results: dict, args) -> None:
+    print(f"configuration: {configuration(args)}")
     if "hello" in results:
         print("each scenario is followed by the bare app (`hello`), ratios are to that run")
         print(f"{'scenario':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
@@ -168,19 +239,28 @@ def report(results: dict) -> None:
             print(f"{name:<10} {r['requests']:>8} {r['rps']:>8} {r['p50_ms']:>7} "
                   f"{r['p95_ms']:>7} {hello['rps']:>9} {r['rps'] / hello['rps']:>9.3f} "
                   f"{r['p95_ms'] / hello['p95_ms']:>9.1f}  {r['statuses']}")
+        print("CPU (from /proc) while each ran:")
+        for name in ("hello", "text miss", "text hit", "usage"):
+            print(f"  {name:<10} {_cpu(results[name])}")
     if "miss 2w" in results:
-        one, two = results["miss 1w"], results["miss 2w"]
-        print(f"text miss, --workers 1: {one['rps']} req/s p95 {one['p95_ms']} ms; "
-              f"--workers 2: {two['rps']} req/s p95 {two['p95_ms']} ms; "
-              f"2 ÷ 1 = {two['rps'] / one['rps']:.2f}")
+        for name in ("miss 1w", "miss 2w"):
+            r = results[name]
+            print(f"text miss, --workers {name[5]}: {r['rps']} req/s p95 {r['p95_ms']} ms "
+                  f"{r['statuses']}\n  {_cpu(r)}")
     if "sse bare" in results:
         bare, ours = results["sse bare"], results["sse threadr"]
         for name, r in (("sse bare", bare), ("sse threadr", ours)):
             print(f"{name:<11} streams {r['streams']}  idle {r['idle_rss_mb']} MB  held "
                   f"{r['held_rss_mb']} MB  {r['kb_per_stream']} kB/stream  finished "
                   f"{r['finished']} failed {r['failed']}  ({r['seconds']} s)")
-        ratio = ours["kb_per_stream"] / max(bare["kb_per_stream"], 0.1)
-        print(f"sse memory per stream: threadr ÷ bare = {ratio:.1f}")
+    print(f"done when (issue 18), {configuration(args)}:")
+    for v in verdicts(results, args):
+        if v["value"] is None:
+            print(f"  {v['figure']:<32} {'—':>9}  {v['why']}")
+        else:
+            shown = f"{v['value']}{v['unit']}"
+            print(f"  {v['figure']:<32} {shown:>9}  bar {v['bar']}{v['unit']}  "
+                  f"{'PASS' if v['pass'] else 'FAIL'}")
 
 
 def main() -> None:
@@ -192,8 +272,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--skip-sse", action="store_true")
-    parser.add_argument("--workers-scaling", action="store_true",
-                        help="also measure the miss path on --workers 2 vs 1")
+    parser.add_argument("--skip-workers", action="store_true",
+                        help="skip --workers 2 vs 1 (measured only with --redis-url)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -201,13 +281,15 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
         results.update(asyncio.run(request_scenarios(args, one)))
-        if args.workers_scaling:
+        if args.redis_url and not args.skip_workers:
             results.update(asyncio.run(workers_scenario(args, one)))
         if not args.skip_sse:
             results.update(asyncio.run(sse_scenario(args, two)))
-    report(results)
+    report(results, args)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        answer = {"configuration": configuration(args), "results": results,
+                  "done_when": verdicts(results, args)}
+        Path(args.json).write_text(json.dumps(answer, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,12 @@
 """Shared parts of `bench_load.py` and `soak.py`: servers in subprocesses (Threadr and a bare
-aiohttp app), a bounded load generator, RSS sampling, and an OpenAI-compatible stand-in that
-holds every streamed completion half-way until released."""
+aiohttp app), a bounded load generator, RSS and CPU sampling, and an OpenAI-compatible stand-in
+that holds every streamed completion half-way until released.
+
+Every Threadr start gets fresh state, whatever the run before left: a new Redis key prefix and,
+with a PostgreSQL URL, a scratch database on that server (created, migrated, dropped by
+`stop`). Reusing one database made each run slower than the last: a fresh Redis counter is
+rebuilt from the day's usage records in the database, one unit per round trip (20,000 left
+by earlier runs = 20,000 round trips inside the measurement)."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
@@ -93,6 +100,11 @@ def start_threadr(data_dir: str, *, database_url: str = "", redis_url: str = "",
                    LLM_RATE_PER_MINUTE="100000000", LLM_MAX_RETRIES="0",
                    SSE_HEARTBEAT_SECONDS="600")
     threadr = Path(sys.executable).with_name("threadr")
+    scratch = None
+    if database_url.startswith(("postgresql://", "postgres://")):
+        scratch = database_url.rsplit("/", 1)[0], f"threadr_bench_{time.time_ns()}"
+        _pg(scratch[0] + "/postgres", f'CREATE DATABASE "{scratch[1]}"')
+        env.update(DATABASE_URL="/".join(scratch))
     if database_url:  # `threadr serve` expects a migrated database (`threadr migrate` first)
         subprocess.run([str(threadr), "migrate"], cwd=REPO, env=env, check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
@@ -100,9 +112,29 @@ def start_threadr(data_dir: str, *, database_url: str = "", redis_url: str = "",
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
                                preexec_fn=_raise_fd_limit)
+    process.scratch = scratch  # dropped by `stop`
     base = f"http://127.0.0.1:{port}"
-    wait_up(f"{base}/healthz", process)
+    try:
+        wait_up(f"{base}/healthz", process)
+    except BaseException:
+        stop(process)
+        raise
     return process, base
+
+
+def _pg(server_url: str, statement: str) -> None:
+    """One statement on the PostgreSQL server, from sync code that may sit in an event loop."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(server_url, timeout=10)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def start_bare() -> tuple[subprocess.Popen, str]:
@@ -122,6 +154,9 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+    scratch = getattr(process, "scratch", None)
+    if scratch:
+        _pg(scratch[0] + "/postgres", f'DROP DATABASE IF EXISTS "{scratch[1]}" WITH (FORCE)')
 
 
 def rss_kb(pid: int) -> int:
@@ -129,6 +164,76 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # fields from 3 (state) on: comm may hold spaces
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _all_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _tree(root: int, parents: dict[int, int]) -> set[int]:
+    found = {root}
+    while True:
+        more = {pid for pid, ppid in parents.items() if ppid in found} - found
+        if not more:
+            return found
+        found |= more
+
+
+class CpuMeter:
+    """CPU seconds used while a scenario ran, from /proc: this process (the load client),
+    the server's process tree, redis-server, PostgreSQL (server and backends), and the
+    whole machine (`other` = everything else: other jobs sharing the cores)."""
+
+    def __init__(self, servers: dict[str, int]) -> None:
+        self.servers = servers  # name → root pid ("threadr", "bare")
+
+    def sample(self) -> dict:
+        parents, ticks = {}, {}
+        for pid in _all_pids():
+            fields = _stat(pid)
+            if fields:
+                parents[pid] = int(fields[1])
+                ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        groups: dict[str, set[int]] = {"client": {os.getpid()}}
+        for name, root in self.servers.items():
+            groups[name] = _tree(root, parents)
+        groups["redis"] = {p for p in ticks if _comm(p) == "redis-server"}
+        groups["postgres"] = {p for p in ticks if _comm(p).startswith("postgres")}
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        busy = sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])  # all but idle and iowait
+        return {"groups": {name: {p: ticks[p] for p in pids if p in ticks}
+                           for name, pids in groups.items()}, "machine": busy}
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds per group between two samples (per pid: a new one counts from 0, one
+        that ended in between is lost), the machine's busy seconds, and `other`."""
+        out = {}
+        for name, pids in after["groups"].items():
+            start = before["groups"].get(name, {})
+            out[name] = round(sum(t - start.get(p, 0) for p, t in pids.items()) / _TICK, 2)
+        ours = sum(out.values())
+        out["machine"] = round((after["machine"] - before["machine"]) / _TICK, 2)
+        out["other"] = round(max(0.0, out["machine"] - ours), 2)
+        return out
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
