@@ -30,6 +30,10 @@ _HINTS = {
     "nl": "de het een en is van dat niet met voor",
 }
 _WORDS = {lang: frozenset(words.split()) for lang, words in _HINTS.items()}
+_LANGS_OF: dict[str, tuple[str, ...]] = {}  # hint word → the languages listing it
+for _lang, _words in _WORDS.items():
+    for _w in _words:
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -38,8 +42,10 @@ def language_of(article: Article) -> str | None:
     the text gives no clear sign (too few function words of any listed language)."""
     if article.language:
         return article.language.split("-")[0].lower()
-    words = _WORD.findall(article.text[:3000].lower())
-    counts = {lang: sum(w in hints for w in words) for lang, hints in _WORDS.items()}
+    counts = dict.fromkeys(_WORDS, 0)
+    for word in _WORD.findall(article.text[:3000].lower()):  # one look-up a word
+        for lang in _LANGS_OF.get(word, ()):
+            counts[lang] += 1
     lang, hits = max(counts.items(), key=lambda kv: (kv[1], kv[0] == "en"))
     return lang if hits >= 5 else None
 
