@@ -10,8 +10,8 @@ grapheme cluster; whitespace cuts never fall inside a word by construction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from core.text.graphemes import grapheme_spans
 from core.text.length import emoji_spans
@@ -31,8 +31,7 @@ NO_LINE_START = CJK_SENTENCE_END + CJK_CLAUSE_END + CLOSERS + "ー・…ゝゞ�
 OPENERS = "「『（【〈《“‘([{«"
 
 
-@dataclass(frozen=True, slots=True)
-class Cut:
+class Cut(NamedTuple):  # a tuple: made by the hundred per text, ~5x cheaper than a dataclass
     left_end: int
     right_start: int
     level: int
@@ -79,8 +78,8 @@ def find_cuts(text: str, blocked: bytearray) -> list[Cut]:
         start, end = m.span()
         if start == 0 or end == len(text):
             continue
-        if "\n" in m.group():
-            level = PARAGRAPH if m.group().count("\n") > 1 else LINE
+        if "\n" in (space := m.group()):
+            level = PARAGRAPH if space.count("\n") > 1 else LINE
         else:
             level = (SENTENCE if start in after_sentence
                      else CLAUSE if start in after_clause else WORD)

@@ -32,9 +32,14 @@ class Chunk:
         self.cuts = b.find_cuts(self.text, self.blocked)
         # prefix[i]: estimated length of text[:i] (exact for cuts between atoms)
         self.prefix = [0, *accumulate(self.rules.weights(self.text))]
-        self._by_level = {
-            level: [c for c in self.cuts if c.level >= level] for level in LEVELS}
-        self._ends = {level: [c.left_end for c in cuts] for level, cuts in self._by_level.items()}
+        self._levels: dict[int, tuple[list[b.Cut], list[int]]] = {}  # made when first cut
+
+    def _at_least(self, level: int) -> tuple[list[b.Cut], list[int]]:
+        """The cuts of `level` or better, and their left ends (most texts fit whole: none)."""
+        if level not in self._levels:
+            cuts = [c for c in self.cuts if c.level >= level]
+            self._levels[level] = cuts, [c.left_end for c in cuts]
+        return self._levels[level]
 
     def bodies(self, first: int, budget: Callable[[int], int], fits: Fits) -> list[str]:
         """Cut the whole text into bodies for posts first, first+1, …; nothing is dropped
@@ -62,7 +67,7 @@ class Chunk:
     def _next_cut(self, start: int, index: int, budget: int, fits: Fits) -> tuple[int, int]:
         limit = self._limit(start, budget)
         for level in LEVELS:
-            ends, cuts = self._ends[level], self._by_level[level]
+            cuts, ends = self._at_least(level)
             k = bisect_right(ends, limit) - 1
             if k < 0 or ends[k] <= start:
                 continue
