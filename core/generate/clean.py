@@ -64,12 +64,14 @@ def clean_paragraph(paragraph: str, first: bool = False) -> str:
     text = paragraph
     if first:  # a dateline opens the article, not any paragraph ("NASA — the agency…")
         text = _GLUED_DATELINE.sub("", _DATELINE.sub("", text))
-    text = _AGENCY_ANYWHERE.sub(" ", text)
+    if "(" in text:  # every agency tag is in parentheses
+        text = _AGENCY_ANYWHERE.sub(" ", text)
     text = _FURNITURE.sub("", text)
     return text.strip()
 
 
-_SHOP = re.compile(r"\s*\b(?:Visit site|Shop now|Buy now|Shop the look)\b[.:…]*\s*")
+_SHOP_MARKS = ("Visit site", "Shop now", "Buy now", "Shop the look")
+_SHOP = re.compile(rf"\s*\b(?:{'|'.join(_SHOP_MARKS)})\b[.:…]*\s*")
 _LIST_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})\.\s+(?=[A-Z‘'\"“])")
 _NOT_A_LIST = re.compile(r"\b(?:no|nos|number|page|chapter|step)\.?\s*$", re.I)
 _CAPS_HEADING = re.compile(r"^[‘'\"“]?(?:[A-Z0-9][A-Z0-9'’&.,!?-]*\s+){2,}(?=[A-Z][a-z])")
@@ -78,7 +80,7 @@ _CAPS_HEADING = re.compile(r"^[‘'\"“]?(?:[A-Z0-9][A-Z0-9'’&.,!?-]*\s+){2,}
 def pieces(paragraph: str) -> list[str]:
     """The paragraph as runs of sentences: shop widgets dropped (the sentence before each
     marker with the marker), numbered lists cut into their items (numbers dropped)."""
-    parts = _SHOP.split(paragraph)
+    parts = _SHOP.split(paragraph) if any(m in paragraph for m in _SHOP_MARKS) else [paragraph]
     kept = [" ".join(sentences_in(p)[:-1]) for p in parts[:-1]] + [parts[-1]]
     return [item for part in kept for item in _list_items(part) if item]
 
@@ -125,8 +127,11 @@ def is_caption(sentence: str, alone: bool) -> bool:
 # stop or the end); a lone apostrophe inside a word ("I’d", "club's") is neither.
 _OPENS = re.compile(r"(?:^|(?<=[\s(\[—–-]))[‘“\"'](?=\w)")
 _CLOSES = re.compile(r"(?<=[\w.,!?…])[’”\"'](?=[\s.,;:!?)\]—–-]|$)")
+_QUOTE_MARKS = "‘“\"'’”"  # every mark _OPENS or _CLOSES can match
 
 
 def quote_balance(sentence: str) -> int:
     """Quotations the sentence opens minus those it closes (> 0: still open after it)."""
+    if not any(mark in sentence for mark in _QUOTE_MARKS):  # most sentences: no scan
+        return 0
     return len(_OPENS.findall(sentence)) - len(_CLOSES.findall(sentence))

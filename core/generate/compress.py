@@ -46,6 +46,8 @@ def compress(sentence: str, follows_previous: bool = False, *, aggressive: bool 
 
 
 def _drop_parentheticals(text: str) -> str:
+    if "(" not in text and "[" not in text and "（" not in text:  # nothing _PAREN can match
+        return text
     digits_outside = len(_DIGIT.findall(_PAREN.sub("", text)))
 
     def drop(m: re.Match) -> str:

@@ -157,9 +157,10 @@ def rank(sentences: list[Sentence], title: str | None) -> list[Ranked]:
         df.update(bag.keys())
     idf = {t: math.log((len(bags) + 1) / (c + 0.5)) for t, c in df.items()}
     vectors = [{t: c * idf[t] for t, c in bag.items()} for bag in bags]
-    centroid: Counter[str] = Counter()
+    centroid: dict[str, float] = {}  # the sum of the vectors (what Counter.update adds)
     for vec in vectors:
-        centroid.update(vec)
+        for t, w in vec.items():
+            centroid[t] = w + centroid.get(t, 0)
     centroid_norm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
     ref = set(tokenize(title or "")) or set().union(*bags[:LEAD_REF])
     ranked = []
@@ -215,4 +216,4 @@ def _hashtag_word(word: str) -> bool:
 
 def approx_weight(text: str) -> int:
     """X's weighted length without URL and emoji rules: 1 per light code point, else 2."""
-    return len(text) + len(_HEAVY.findall(text))
+    return len(text) if text.isascii() else len(text) + len(_HEAVY.findall(text))

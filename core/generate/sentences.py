@@ -55,10 +55,10 @@ def split_sentences(text: str) -> list[str]:
 
 def sentences_in(paragraph: str) -> list[str]:
     """The sentences of one paragraph (as given by `split_paragraphs`)."""
-    cuts = sorted(
-        {m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
-        | {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)}
-    )
+    cuts = {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)}
+    if not paragraph.isascii():  # every _WIDE_END match holds a non-ASCII character
+        cuts |= {m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
+    cuts = sorted(cuts)
     pieces, start = [], 0
     for cut in cuts:
         if _inside_quote(paragraph, start, cut):
