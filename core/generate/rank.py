@@ -194,7 +194,10 @@ def _shape_factor(text: str, n_tokens: int, quoted: bool) -> float:
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """Jaccard overlap of two sentences' content tokens (for redundancy)."""
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not (a and b):
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # |a ∪ b| without building it
 
 
 def top_keywords(ranked: list[Ranked], title: str | None, k: int) -> list[str]:

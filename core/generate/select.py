@@ -58,17 +58,18 @@ def choose(
     if not ranked:
         return kept
     by_index = {r.sentence.index: r for r in ranked}
+    chosen = {k.sentence.index for k in kept}  # `r in kept` without comparing dataclasses
     best, misses = max(r.score for r in ranked), 0
     for r in sorted(ranked, key=lambda r: (-r.score, r.sentence.index)):
         if r.score < FLOOR * best or misses >= MAX_MISSES:
             break
-        if r in kept or too_long(r):
+        if r.sentence.index in chosen or too_long(r):
             continue
         if misses and r.sentence.index > kept[-1].sentence.index + NEAR:
             continue  # a full thread only takes a short sentence near what it says
         bundle = [r]
         before = by_index.get(r.sentence.index - 1)
-        if points_back(r) and before not in kept:
+        if points_back(r) and (before is None or before.sentence.index not in chosen):
             if before is None or points_back(before) or too_long(before):
                 continue  # its antecedent is not in the thread: skip it
             bundle = [before, r]
@@ -77,6 +78,7 @@ def choose(
         trial = sorted([*kept, *bundle], key=lambda k: k.sentence.index)
         if fits(trial):
             kept = trial
+            chosen.update(b.sentence.index for b in bundle)
         else:
             misses += 1
     return kept
