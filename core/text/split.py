@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cached_property
 from itertools import accumulate
 
 from core.text import boundaries as b
@@ -28,11 +29,19 @@ class Chunk:
     def __init__(self, text: str, rules: Rules | None = None) -> None:
         self.text = normalize(text).strip()
         self.rules = rules or rules_for()
-        self.blocked = b.blocked_positions(self.text, b.protected_spans(self.text))
-        self.cuts = b.find_cuts(self.text, self.blocked)
         # prefix[i]: estimated length of text[:i] (exact for cuts between atoms)
         self.prefix = [0, *accumulate(self.rules.weights(self.text))]
         self._levels: dict[int, tuple[list[b.Cut], list[int]]] = {}  # made when first cut
+
+    @cached_property
+    def blocked(self) -> bytearray:
+        """Positions a cut may not take (see `boundaries`); only a text that is cut needs
+        them, and most packed posts fit whole."""
+        return b.blocked_positions(self.text, b.protected_spans(self.text))
+
+    @cached_property
+    def cuts(self) -> list[b.Cut]:
+        return b.find_cuts(self.text, self.blocked)
 
     def _at_least(self, level: int) -> tuple[list[b.Cut], list[int]]:
         """The cuts of `level` or better, and their left ends (most texts fit whole: none)."""
