@@ -184,9 +184,9 @@ def configuration(args) -> str:
             f"{args.concurrency} concurrent per scenario")
 
 
-def _cpu(r: dict) -> str:
+def _cpu(r: dict, server_group: str = "threadr") -> str:
     c, n = r["cpu_s"], max(r["requests"], 1)
-    server = c.get("threadr", c.get("bare", 0.0))
+    server = c[server_group]
     return (f"server {server * 1000 / n:.2f} ms/req, client {c['client'] * 1000 / n:.2f} "
             f"ms/req; s: server {server} client {c['client']} redis {c['redis']} "
             f"postgres {c['postgres']} other {c['other']} (machine busy {c['machine']} "
@@ -241,7 +241,7 @@ def report(results: dict, args) -> None:
                   f"{r['p95_ms'] / hello['p95_ms']:>9.1f}  {r['statuses']}")
         print("CPU (from /proc) while each ran:")
         for name in ("hello", "text miss", "text hit", "usage"):
-            print(f"  {name:<10} {_cpu(results[name])}")
+            print(f"  {name:<10} {_cpu(results[name], 'bare' if name == 'hello' else 'threadr')}")
     if "miss 2w" in results:
         for name in ("miss 1w", "miss 2w"):
             r = results[name]

@@ -26,3 +26,23 @@ def test_a_long_cjk_run_before_an_underscored_domain_is_plain_text():
     # a full scan of this takes minutes (every start position fails slowly); ours is linear
     text = "中" * 20_000 + "my_file.py" + "文" * 20_000
     assert SKIPPING.find(text) == []
+
+
+def test_every_tld_starts_with_what_the_no_url_precheck_looks_for():
+    """`find_urls` skips texts without "." before a letter: every TLD must start with one."""
+    from core.text import datafiles
+    from core.text.urls import _DOT_LETTER
+
+    tld = datafiles.tlds()
+    names = tld["generic"] + tld["country"]
+    assert len(names) > 1000
+    assert [t for t in names if not _DOT_LETTER.match("." + t)] == []
+    assert _DOT_LETTER.match(".xn--p1ai")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(texts)
+def test_the_precheck_never_drops_a_url(text):
+    from core.text.urls import find_urls, url_finder
+
+    assert find_urls(text) == (url_finder().find(text) if "." in text else [])
