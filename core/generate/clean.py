@@ -52,7 +52,8 @@ _GLUE = re.compile(
     rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{_OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
 )
 _NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)
-_TERMINATED = re.compile(r"[.!?…。！？｡।؟][\"'”’»)\]]*$")
+_STOPS, _CLOSERS = ".!?…。！？｡।؟", "\"'”’»)]"
+_TERMINATED = re.compile(rf"[{_STOPS}][{re.escape(_CLOSERS)}]*$")
 _LABEL = re.compile(r"^[A-Z][\w'’-]*(?: [a-z][\w'’-]*){0,2}: +(?=[A-Z‘'\"“])")
 _SAYING = re.compile(r"\b(?:said|says|told|added|explained|wrote|writes|asked|insisted|"
                      r"warned|claimed|revealed|stated|tweeted|replied|continued)\b")
@@ -73,6 +74,7 @@ def clean_paragraph(paragraph: str, first: bool = False) -> str:
 _SHOP_MARKS = ("Visit site", "Shop now", "Buy now", "Shop the look")
 _SHOP = re.compile(rf"\s*\b(?:{'|'.join(_SHOP_MARKS)})\b[.:…]*\s*")
 _LIST_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})\.\s+(?=[A-Z‘'\"“])")
+_NUMBER_DOT = re.compile(r"\d\.\s")
 _NOT_A_LIST = re.compile(r"\b(?:no|nos|number|page|chapter|step)\.?\s*$", re.I)
 _CAPS_HEADING = re.compile(r"^[‘'\"“]?(?:[A-Z0-9][A-Z0-9'’&.,!?-]*\s+){2,}(?=[A-Z][a-z])")
 
@@ -86,6 +88,8 @@ def pieces(paragraph: str) -> list[str]:
 
 
 def _list_items(text: str) -> list[str]:
+    if not _NUMBER_DOT.search(text):  # what every _LIST_NUMBER match holds: no list here
+        return [text.strip()]
     marks = [m for m in _LIST_NUMBER.finditer(text) if not _NOT_A_LIST.search(text[: m.start()])]
     numbers = {int(m.group(1)) for m in marks}
     marks = [m for m in marks if {int(m.group(1)) - 1, int(m.group(1)) + 1} & numbers]
@@ -111,7 +115,10 @@ def unglue(paragraph: str) -> list[str]:
 
 
 def is_terminated(sentence: str) -> bool:
-    return _TERMINATED.search(sentence.rstrip()) is not None
+    """Ends on a stop, maybe inside closing quotes or brackets (`_TERMINATED`, read from
+    the end instead of searched for)."""
+    tail = sentence.rstrip().rstrip(_CLOSERS)[-1:]
+    return tail != "" and tail in _STOPS
 
 
 def is_caption(sentence: str, alone: bool) -> bool:

@@ -39,13 +39,20 @@ _KANA_NEXT = re.compile(r"[\u3040-\u309f]")
 _WORD_AFTER = re.compile(r"[^\W_]+")
 _DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
 _QUOTE_SPAN = 800  # longest quotation (in characters) kept together across full stops
-_NEWLINES = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def split_paragraphs(text: str) -> list[str]:
-    """Non-empty lines of `text` (extracted articles put one paragraph per line)."""
-    return [_SPACES.sub(" ", p).strip() for p in _NEWLINES.split(text) if p.strip()]
+    """Non-empty lines of `text` (extracted articles put one paragraph per line), spaces
+    collapsed. Splitting at each newline, then stripping, gives what splitting at white space
+    runs holding a newline gives: the rest of such a run sits at a line's ends."""
+    return [_collapse(line).strip() for line in text.split("\n") if line.strip()]
+
+
+def _collapse(line: str) -> str:
+    if line.isascii() and "  " not in line and "\t" not in line:  # _SPACES would change nothing
+        return line
+    return _SPACES.sub(" ", line)
 
 
 def split_sentences(text: str) -> list[str]:
