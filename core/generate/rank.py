@@ -63,6 +63,7 @@ _WORD = re.compile(r"[^\W_][\w\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e'’-]*")
 _HASHTAG_WORD = re.compile(r"[^\W\d_]{4,}")
 # A direct quotation: opens on a quote mark, or a quote closes before "said"/"added".
 _QUOTE = re.compile(r"^[\"'“‘«„]|[\"'”’»],?\s+(?:[\w.]+\s+){0,3}(?:said|says|added|told)\b")
+_QUOTE_MARKS = "\"'“‘«„”’»"  # every _QUOTE match holds one: a sentence without any is not scanned
 # Score weights (see `rank`): general news priors, checked by cross-validation over halves
 # of the dev set (bench/bench_quality.py --half even|odd).
 LEAD_DECAY = 3.0  # the position prior is exp(-k / LEAD_DECAY) over candidate order
@@ -187,7 +188,7 @@ def _shape_factor(text: str, n_tokens: int, quoted: bool) -> float:
         factor *= 0.75
     if text.rstrip("\"'”’»」』) ").endswith(("?", "？", "؟")):
         factor *= 0.35
-    if quoted or _QUOTE.search(text):
+    if quoted or (any(q in text for q in _QUOTE_MARKS) and _QUOTE.search(text)):
         factor *= QUOTE_FACTOR
     return factor
 

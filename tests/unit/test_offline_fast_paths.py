@@ -57,3 +57,12 @@ def test_pieces_and_clean_paragraph_match_the_unconditional_scans(text):
         assert clean.pieces(paragraph) == [p.strip() for p in kept if p.strip()]
     full = clean._FURNITURE.sub("", clean._AGENCY_ANYWHERE.sub(" ", paragraph)).strip()
     assert clean.clean_paragraph(paragraph) == full
+
+
+@settings(max_examples=2000, deadline=None)
+@given(texts)
+def test_the_quote_precheck_skips_only_texts_without_quote_marks(text):
+    from core.generate import rank
+
+    if rank._QUOTE.search(text):
+        assert any(q in text for q in rank._QUOTE_MARKS)
