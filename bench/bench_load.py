@@ -13,7 +13,11 @@ Scenarios (requests/s, p50/p95 latency, ratio to the bare app, CPU seconds from 
   text hit         POST /api/v1/threads, the same article (served from the thread cache)
   usage            GET /api/v1/usage, signed in
   miss 1w / 2w     text miss on `--workers 1` then `--workers 2` (only with --redis-url:
-                   without Redis `threadr serve` runs one process whatever --workers says)
+                   without Redis `threadr serve` runs one process whatever --workers says),
+                   every worker listening before the first connection, sent by a lean
+                   raw-socket client (`lean_load`: the load generator shares the 2 cores
+                   with the workers it measures; aiohttp's client CPU would come out of the
+                   second worker's share)
 SSE streams: `--streams` concurrent `POST /api/v1/threads` (Accept: text/event-stream) held
 open by one Threadr process with the LLM generator aimed at a local OpenAI-compatible
 stand-in that pauses every completion half-way; RSS per held stream is compared with a
@@ -43,11 +47,13 @@ from bench.load_support import (  # noqa: E402
     CpuMeter,
     HeldLLM,
     hold,
+    lean_load,
     load,
     rss_kb,
     start_bare,
     start_threadr,
     stop,
+    wait_listening,
 )
 
 
@@ -111,16 +117,20 @@ async def workers_scenario(args, data_dir: str) -> dict:
         threadr, base = start_threadr(f"{data_dir}/w{workers}", database_url=args.database_url,
                                       redis_url=args.redis_url, THREADR_WORKERS=str(workers))
         meter = CpuMeter({"threadr": threadr.pid})
-        connector = aiohttp.TCPConnector(limit=args.concurrency)
         try:
-            async with aiohttp.ClientSession(connector=connector) as session:
-                run, url = time.time_ns(), f"{base}/api/v1/threads"
-                body = lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."}  # noqa: E731
-                await load(session, "POST", url, body, 200, args.concurrency, args.seconds)
-                run = time.time_ns()  # after a warm-up: every worker has its pools open
-                results[f"miss {workers}w"] = await measured(meter, load(
-                    session, "POST", url, lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."},
-                    args.requests, args.concurrency, args.seconds))
+            # every worker listening before any connection is made: /healthz answers when the
+            # first is up, and keep-alive connections opened before the second binds all stay
+            # on the first (the run before this check compared one worker with one)
+            wait_listening(int(base.rsplit(":", 1)[1]), workers, threadr)
+            for phase, count in (("warm-up", 200), ("measured", args.requests)):
+                run = time.time_ns()  # new connections per phase, spread over the workers
+                work = lean_load(base, "/api/v1/threads",
+                                 lambda i, run=run: {"text": f"{ARTICLE} Note {run}-{i}."},
+                                 count, args.concurrency, args.seconds)
+                if phase == "measured":
+                    results[f"miss {workers}w"] = await measured(meter, work)
+                else:
+                    await work
         finally:
             stop(threadr)
     return results
