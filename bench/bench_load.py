@@ -205,18 +205,21 @@ def _cpu(r: dict, server_group: str = "threadr") -> str:
 
 def workers_ceiling(results: dict) -> dict:
     """What 2 workers could give over 1 on this machine with nothing else running, from the
-    CPU each miss cost in the runs (per request: server S, client C, redis R, postgres P):
-    one worker is one process, at most 1/S_1; any number are bound by cores/(S+C+R+P)."""
+    CPU a miss cost in the --workers 1 run (per request: server S, client C, redis R,
+    postgres P; contention inflates the 2-worker run's): one worker is one process, at most
+    1/S; two are bound by 2/S and by cores/(S+C+R+P), the client and the servers included.
+    R and P also hold what other users of the shared redis/postgres did meanwhile."""
     cores = os.cpu_count() or 1
-    bounds = {}
-    for workers in (1, 2):
-        r = results[f"miss {workers}w"]
-        c, n = r["cpu_s"], max(r["requests"], 1)
-        server = c["threadr"] / n
-        total = (c["threadr"] + c["client"] + c["redis"] + c["postgres"]) / n
-        bounds[workers] = min(workers / server, cores / total) if server and total else 0.0
-    ratio = bounds[2] / bounds[1] if bounds[1] else 0.0
-    return {"1w_rps": round(bounds[1]), "2w_rps": round(bounds[2]), "ratio": round(ratio, 2)}
+    r = results["miss 1w"]
+    c, n = r["cpu_s"], max(r["requests"], 1)
+    server = c["threadr"] / n
+    total = (c["threadr"] + c["client"] + c["redis"] + c["postgres"]) / n
+    if not server:
+        return {"1w_rps": 0, "2w_rps": 0, "ratio": 0.0}
+    one, two = 1 / server, min(2 / server, cores / total)
+    return {"1w_rps": round(one), "2w_rps": round(two), "ratio": round(two / one, 2),
+            "ms_per_miss": {k: round(c[k] * 1000 / n, 3)
+                            for k in ("threadr", "client", "redis", "postgres")}}
 
 
 def other_share(results: dict) -> float:
