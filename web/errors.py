@@ -35,6 +35,7 @@ STATUS: dict[type[ThreadrError], int] = {
     e.VersionConflict: 412,
     e.InvalidLinkCode: 400,
     e.ServiceUnavailable: 503,
+    e.MigrationsPending: 503,  # refused at start-up: an answer only if raised later
     e.BillingNotConfigured: 503,
     e.BillingError: 502,
     e.InvalidWebhook: 400,
