@@ -147,10 +147,9 @@ class Quotas:
             log.warning("could not read today's usage records", exc_info=True)
             return True, 1
         count = 1
-        for _ in range(min(charged, limit)):  # stops at the limit: then it is the day's count
-            added, count = await self.counters.reserve(key, limit, self.policy.key_ttl(now))
-            if not added:
-                break
+        if charged > 0:  # one call, capped at the limit: then it is the day's count
+            _, count = await self.counters.reserve(key, limit, self.policy.key_ttl(now),
+                                                   units=min(charged, limit))
         return charged < limit, count  # refused: our unit stands for one charged earlier
 
     def _exceeded(self, premium: bool, limit: int, now: datetime) -> QuotaExceeded:

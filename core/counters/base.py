@@ -20,8 +20,9 @@ class CountersUnavailable(Exception):
 class Counters(Protocol):
     """Daily quota counters."""
 
-    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
-        """Atomically add one unit if the count is below `limit`.
+    async def reserve(self, key: str, limit: int, ttl_seconds: int,
+                      units: int = 1) -> tuple[bool, int]:
+        """Atomically add `units` (as many as fit below `limit`) if the count is below it.
 
         Returns (reserved, count after). The key expires `ttl_seconds` after creation.
         """

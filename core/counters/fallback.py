@@ -88,13 +88,14 @@ class FallbackCounters:
                 type(exc).__name__, self._settings.fallback_daily_quota,
             )
 
-    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
-        ok, result = await self._try("reserve", key, limit, ttl_seconds)
+    async def reserve(self, key: str, limit: int, ttl_seconds: int,
+                      units: int = 1) -> tuple[bool, int]:
+        ok, result = await self._try("reserve", key, limit, ttl_seconds, units)
         if ok:
             return result
         self._metrics.counters_fallback.inc()
         bounded = min(limit, self._settings.fallback_daily_quota)
-        return await self._memory.reserve(key, bounded, ttl_seconds)
+        return await self._memory.reserve(key, bounded, ttl_seconds, units)
 
     async def release(self, key: str) -> None:
         ok, _ = await self._try("release", key)

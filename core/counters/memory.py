@@ -37,7 +37,8 @@ class MemoryCounters:
         self._cache_bytes = 0
 
     # --- quotas ---
-    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
+    async def reserve(self, key: str, limit: int, ttl_seconds: int,
+                      units: int = 1) -> tuple[bool, int]:
         with self._lock:
             now = self._clock()
             count, expires = self._live_count(key, now)
@@ -46,8 +47,9 @@ class MemoryCounters:
             if count == 0:
                 expires = now + ttl_seconds
                 self._make_room(self._counts, now)
-            self._counts[key] = (count + 1, expires)
-            return True, count + 1
+            count += min(max(1, units), limit - count)
+            self._counts[key] = (count, expires)
+            return True, count
 
     async def release(self, key: str) -> None:
         with self._lock:

@@ -19,13 +19,15 @@ from redis.exceptions import NoScriptError, RedisError
 from core.counters.base import CountersUnavailable
 from core.counters.redis_connect import connect
 
-# KEYS[1] counter; ARGV limit, ttl seconds → {reserved 0|1, count}
+# KEYS[1] counter; ARGV limit, ttl seconds, units → {reserved 0|1, count}
 _RESERVE = """
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n >= tonumber(ARGV[1]) then return {0, n} end
-n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
-return {1, n}
+local limit = tonumber(ARGV[1])
+if n >= limit then return {0, n} end
+local add = math.min(tonumber(ARGV[3]), limit - n)
+local after = redis.call('INCRBY', KEYS[1], add)
+if after == add then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return {1, after}
 """
 
 # KEYS[1] counter → count after (never below zero, TTL kept)
@@ -165,10 +167,11 @@ class RedisCounters:
                 pass
             raise CountersUnavailable(f"redis: {type(exc).__name__}") from exc
 
-    async def reserve(self, key: str, limit: int, ttl_seconds: int) -> tuple[bool, int]:
-        ok, count = await self._run(
-            self._script(self._reserve, [self._k(key)], [int(limit), max(1, int(ttl_seconds))])
-        )
+    async def reserve(self, key: str, limit: int, ttl_seconds: int,
+                      units: int = 1) -> tuple[bool, int]:
+        ok, count = await self._run(self._script(
+            self._reserve, [self._k(key)],
+            [int(limit), max(1, int(ttl_seconds)), max(1, int(units))]))
         return bool(ok), int(count)
 
     async def release(self, key: str) -> None:

@@ -51,6 +51,14 @@ async def test_reserve_counts_up_to_the_limit_then_refuses(counters):
     assert await counters.get_count("q") == 3
 
 
+async def test_reserve_several_units_at_once_stops_at_the_limit(counters):
+    """What a lost day counter is rebuilt with (one call, however many units were charged)."""
+    assert await counters.reserve("u", 5, 60, units=3) == (True, 3)
+    assert await counters.reserve("u", 5, 60, units=3) == (True, 5)  # two fit, two taken
+    assert await counters.reserve("u", 5, 60, units=3) == (False, 5)
+    assert await counters.get_count("u") == 5
+
+
 async def test_a_hundred_parallel_reservations_at_quota_three_give_exactly_three(counters):
     results = await asyncio.gather(*[counters.reserve("race", 3, 60) for _ in range(100)])
     assert sum(ok for ok, _ in results) == 3
