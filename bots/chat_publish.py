@@ -40,5 +40,5 @@ async def post_to(services: Services, platform: str, external_id, key: str,
         return f"Publishing failed: {pub.error}"
     if pub.status != PUBLISHED:
         return "Publishing… your thread will appear in a moment."
-    links = "\n".join(s.url for s in (pub.sent.get(i) for i in range(len(pub.posts))) if s)
+    links = "\n".join(post.url for post in pub.published_posts if post.url)
     return f"Published {len(pub.posts)} posts:\n{links}"

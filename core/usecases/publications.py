@@ -18,6 +18,7 @@ from core.text import finalize_posts
 from core.text.numbering import label
 from core.text.platforms import Rules, rules_for
 from core.usecases.destinations import get_destination
+from core.usecases.premium import premium_status
 from core.usecases.threads import get_thread
 
 NOW_SLACK = timedelta(seconds=1)  # "at" this close to now is "publish now"
@@ -56,7 +57,7 @@ async def publish_thread(services: Services, user_id: str, thread_id: str,
     dest: Destination = await get_destination(services, user_id, destination_id)
     now = services.clock()
     run_at = now if at is None or at <= now + NOW_SLACK else at
-    if run_at > now and await services.store.premium_until(user_id, now) is None:
+    if run_at > now and not (await premium_status(services, user_id)).active:
         raise PremiumRequired("Scheduling is a Premium feature; publish now instead.")
     posts = fit_posts(thread, rules_for(dest.platform, dest.max_chars))
     pub_id = await services.store.add_publication(
