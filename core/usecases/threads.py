@@ -299,7 +299,7 @@ async def _record_usage(services: Services, caller: Caller, thread: Thread | Non
         thread.cached if thread else False, services.clock(),
     )
     try:  # bounded: a hung database must not hold a thread that is already made
-        if not getattr(services.usage, "writes_now", True):  # buffered: no I/O, nothing to bound
+        if not services.usage.writes_now:  # buffered: no I/O, nothing to bound
             await services.usage.add(record)
             return
         async with asyncio.timeout(_USAGE_RECORD_BUDGET):
