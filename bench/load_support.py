@@ -294,14 +294,7 @@ async def load(session, method, url, body_for, total, concurrency, seconds,
             latencies.append(time.perf_counter() - started)
             statuses[status] = statuses.get(status, 0) + 1
 
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {"requests": len(latencies), "seconds": round(elapsed, 3),
-            "rps": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-            "p95_ms": round(percentile(latencies, 0.95) * 1000, 2), "statuses": statuses}
+    return await _timed(worker, concurrency, latencies, statuses)
 
 
 async def lean_load(base: str, path: str, body_for, total: int, concurrency: int,
@@ -347,6 +340,12 @@ async def lean_load(base: str, path: str, body_for, total: int, concurrency: int
         if writer is not None:
             writer.close()
 
+    return await _timed(worker, concurrency, latencies, statuses)
+
+
+async def _timed(worker, concurrency: int, latencies: list[float], statuses: dict) -> dict:
+    """Run `concurrency` copies of `worker` (which fill `latencies` and `statuses`): the
+    figures every load scenario prints."""
     began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
