@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 
 from aiohttp import web
 
@@ -18,20 +17,10 @@ from web.schemas import (
     TokenCreate,
     TokenCreated,
     TokenList,
+    UsageOut,
     out,
 )
 from web.schemas_accounts import AcceptedOut
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def usage_json(usage) -> dict:
-    return {"plan": usage.plan, "limit": usage.limit, "used": usage.used,
-            "remaining": usage.remaining, "resets_at": _iso(usage.resets_at),
-            "premium_until": _iso(usage.premium_until)}
-
 
 REGISTERED = {
     "status": "registered",
@@ -83,4 +72,4 @@ async def revoke_token(request: web.Request) -> web.Response:
 async def usage(request: web.Request) -> web.Response:
     who = await caller(request)
     result = await accounts.usage(request.app[SERVICES], who.quota_key, who.user_id)
-    return web.json_response(usage_json(result))
+    return web.json_response(out(UsageOut, result))
