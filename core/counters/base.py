@@ -55,6 +55,15 @@ class Cache(Protocol):
     async def cache_delete(self, *keys: str) -> None:
         """Forget these entries (absent ones are fine)."""
 
+    async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
+                         ttl_seconds: int) -> bool:
+        """Atomically store `value` only if the entry is still `expected` (None: absent);
+        whether it was stored. What a read-through cache fills with, so a fill computed
+        before a change (which writes `FORGOTTEN`) cannot land after it."""
+
+
+FORGOTTEN = b"\x00forgotten"  # an entry invalidated by a change: read as a miss, never refilled
+
 
 @runtime_checkable
 class Locks(Protocol):

@@ -131,6 +131,11 @@ class FallbackCounters:
     async def cache_delete(self, *keys: str) -> None:
         await self._try("cache_delete", *keys)
 
+    async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
+                         ttl_seconds: int) -> bool:
+        ok, stored = await self._try("cache_swap", key, expected, value, ttl_seconds)
+        return bool(ok and stored)
+
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         ok, result = await self._try("acquire_lock", key, ttl_seconds)
         if ok:

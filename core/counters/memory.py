@@ -95,18 +95,26 @@ class MemoryCounters:
             for key in keys:
                 self._drop_cache(key)
 
+    async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
+                         ttl_seconds: int) -> bool:
+        with self._lock:
+            if self._cached(key, self._clock()) != expected:
+                return False
+            self._set(key, value, ttl_seconds)
+            return True
+
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         with self._lock:
-            if len(value) > self._max_cache_bytes:
-                return
-            self._drop_cache(key)
-            self._cache[key] = (bytes(value), self._clock() + ttl_seconds)
-            self._cache_bytes += len(value)
-            while (
-                len(self._cache) > self._max_cache_entries
-                or self._cache_bytes > self._max_cache_bytes
-            ):
-                self._drop_cache(next(iter(self._cache)))
+            self._set(key, value, ttl_seconds)
+
+    def _set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if len(value) > self._max_cache_bytes:
+            return
+        self._drop_cache(key)
+        self._cache[key] = (bytes(value), self._clock() + ttl_seconds)
+        self._cache_bytes += len(value)
+        while len(self._cache) > self._max_cache_entries or self._cache_bytes > self._max_cache_bytes:
+            self._drop_cache(next(iter(self._cache)))
 
     # --- single-flight locks ---
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:

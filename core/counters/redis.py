@@ -53,6 +53,18 @@ return {1, 0}
 """
 
 # KEYS[1] lock; ARGV token → deleted only by its holder
+# KEYS[1] entry; ARGV expect-absent 1|0, expected, value, ttl seconds → stored 1|0
+_SWAP = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[4]))
+return 1
+"""
+
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -133,6 +145,7 @@ class RedisCounters:
         self._release = self._redis.register_script(_RELEASE)
         self._hit = self._redis.register_script(_HIT)
         self._unlock = self._redis.register_script(_UNLOCK)
+        self._swap = self._redis.register_script(_SWAP)
         # a cluster answers one slot per command: there each command goes on its own
         self._batch = None if isinstance(self._redis, RedisCluster) else _AutoPipeline(
             self._redis)
@@ -208,6 +221,13 @@ class RedisCounters:
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._run(self._command("SET", self._k(key), value, "EX", max(1, int(ttl_seconds))))
+
+    async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
+                         ttl_seconds: int) -> bool:
+        stored = await self._run(self._script(
+            self._swap, [self._k(key)],
+            ["1" if expected is None else "0", expected or b"", value, max(1, int(ttl_seconds))]))
+        return bool(stored)
 
     async def cache_delete(self, *keys: str) -> None:
         if keys:

@@ -20,6 +20,7 @@ from core.accounts import (
     new_link_code,
     normalize_email,
 )
+from core.counters.base import FORGOTTEN
 from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound
 from core.models import ApiToken, Caller, Usage, User, is_valid_id
 from core.services import Services
@@ -210,8 +211,10 @@ async def _account_entry(services: Services, user_id: str) -> dict:
         "created_at": user.created_at,
         "identities": [{"platform": p, "external_id": e} for p, e in identities],
     }
-    value = json.dumps({**account, "created_at": user.created_at.isoformat()}).encode()
-    await services.cache.cache_set(sessions.account_key(user_id), value, sessions.AUTH_TTL)
+    if raw != FORGOTTEN:  # forgotten by a change: no refill until that entry expires
+        value = json.dumps({**account, "created_at": user.created_at.isoformat()}).encode()
+        await services.cache.cache_swap(sessions.account_key(user_id), raw, value,
+                                        sessions.AUTH_TTL)
     return account
 
 

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.counters.base import FORGOTTEN
 from core.services import Services
 
 log = logging.getLogger("threadr.premium")
@@ -49,8 +50,9 @@ async def plan_from(services: Services, user_id: str, cached: bytes | None) -> P
     until = _decode(cached) if cached is not None else None
     if cached is None or until is _UNREADABLE:
         until = await services.store.premium_until(user_id, now)
-        value = until.isoformat().encode() if until is not None else _FREE
-        await services.cache.cache_set(plan_key(user_id), value, PLAN_TTL)
+        if cached != FORGOTTEN:  # forgotten by a change: no refill until that entry expires
+            value = until.isoformat().encode() if until is not None else _FREE
+            await services.cache.cache_swap(plan_key(user_id), cached, value, PLAN_TTL)
     return PremiumStatus(until if until is not None and until > now else None)
 
 
@@ -58,6 +60,8 @@ _UNREADABLE = object()
 
 
 def _decode(raw: bytes):
+    if raw == FORGOTTEN:
+        return _UNREADABLE
     if raw == _FREE:
         return None
     try:
@@ -72,7 +76,8 @@ async def forget_plan(services: Services, *user_ids: str | None) -> None:
     keys = [plan_key(u) for u in user_ids if u]
     if not keys:
         return
-    try:
-        await services.cache.cache_delete(*keys)
+    try:  # not deleted but marked: a read that began before the change cannot refill it
+        for key in keys:
+            await services.cache.cache_set(key, FORGOTTEN, PLAN_TTL)
     except Exception:
         log.warning("could not forget a cached plan", exc_info=True)

@@ -4,10 +4,13 @@ extension token of the account.
 
 The check is cached: each account has one entry in the shared `Cache` (`AUTH_TTL` seconds;
 Redis when configured, so every process sees it) with the live sessions seen lately and what
-the principal needs (verified); an admin's sessions are never cached. Every change that could make it wrong forgets it
-(`forget_auth`): a sign-out, "sign out everywhere", a new password, a changed or verified
-address, a role change, the account's deletion. A change made while the cache could not be
-reached (or from a CLI that shares no cache with the server: no Redis) holds within
+the principal needs (verified); an admin's sessions are never cached. Every change that
+could make it wrong forgets it (`forget_auth`): a sign-out, "sign out everywhere", a new
+password, a changed or verified address, a role change, the account's deletion. Forgetting
+marks the entry (`FORGOTTEN`) rather than deleting it, and a check writes its entry only if
+the entry is still what it read (`cache_swap`): a check that read the database just before
+a sign-out cannot bring the ended session back after it. A change made while the cache could
+not be reached (or from a CLI that shares no cache with the server: no Redis) holds within
 `AUTH_TTL`."""
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 from datetime import timedelta
 
 from core.accounts import hash_api_token, is_api_token
+from core.counters.base import FORGOTTEN
 from core.errors import Unauthorized
 from core.models import ApiToken, Principal, User, is_valid_id
 from core.services import Services
@@ -42,15 +46,16 @@ async def forget_auth(services: Services, user_id: str | None) -> None:
     afresh). Never fails the change itself."""
     if not user_id:
         return
-    try:
-        await services.cache.cache_delete(auth_key(user_id), account_key(user_id))
+    try:  # not deleted but marked: a check that began before the change cannot refill them
+        for key in (auth_key(user_id), account_key(user_id)):
+            await services.cache.cache_set(key, FORGOTTEN, AUTH_TTL)
     except Exception:
         log.warning("could not forget a cached session check", exc_info=True)
 
 
 def _known(raw: bytes | None) -> tuple[bool, bool, list[str]] | None:
     """(verified, admin, sessions) from an account's entry; None if absent or unreadable."""
-    if raw is None:
+    if raw is None or raw == FORGOTTEN:
         return None
     try:
         flags, _, sessions = raw.decode().partition("|")
@@ -59,11 +64,16 @@ def _known(raw: bytes | None) -> tuple[bool, bool, list[str]] | None:
         return None
 
 
-async def _remember(services: Services, who: Principal, sessions: list[str]) -> None:
+async def _remember(services: Services, who: Principal, raw: bytes | None,
+                    sessions: list[str]) -> None:
+    """Add this live session to the account's entry, unless the entry changed since it was
+    read (`raw`): a sign-out in between must win."""
+    if raw == FORGOTTEN:  # a change since: the database is asked until that entry expires
+        return
     kept = [s for s in sessions if s != who.session_id][-(_SESSIONS_KEPT - 1):]
     value = f"{int(who.verified)}{int(who.admin)}|" + ",".join([*kept, who.session_id])
     try:
-        await services.cache.cache_set(auth_key(who.user_id), value.encode(), AUTH_TTL)
+        await services.cache.cache_swap(auth_key(who.user_id), raw, value.encode(), AUTH_TTL)
     except Exception:  # only a cache: the next request asks the database again
         log.warning("could not cache a session check", exc_info=True)
 
@@ -100,7 +110,8 @@ async def principal(services: Services, bearer: str) -> Principal:
     session_id = claims.get("sid")
     if not is_valid_id(session_id):
         raise Unauthorized(_INVALID)
-    known = _known(await services.cache.cache_get(auth_key(claims["sub"])))
+    raw = await services.cache.cache_get(auth_key(claims["sub"]))
+    known = _known(raw)
     if known is not None and session_id in known[2]:
         return Principal(claims["sub"], verified=known[0], admin=known[1],
                          session_id=session_id)
@@ -109,7 +120,7 @@ async def principal(services: Services, bearer: str) -> Principal:
         raise Unauthorized("You were signed out. Please sign in again.")
     who = _principal(user, session_id=session_id)
     if not who.admin:  # an operator is checked every time: a revoked role ends at once
-        await _remember(services, who, known[2] if known else [])
+        await _remember(services, who, raw, known[2] if known else [])
     return who
 
 

@@ -10,6 +10,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
+from core.counters.base import FORGOTTEN
 from core.counters.memory import MemoryCounters
 from core.counters.redis import RedisCounters
 
@@ -111,6 +112,18 @@ async def test_cache_delete_forgets_entries_and_ignores_absent_ones(counters):
     assert await counters.cache_get("plan:a") is None
     assert await counters.cache_get("plan:b") == b"2"
     await counters.cache_delete()  # nothing to forget
+
+
+async def test_cache_swap_stores_only_over_the_entry_it_expects(counters):
+    assert await counters.cache_swap("auth:a", None, b"v1", 60) is True  # absent: stored
+    assert await counters.cache_swap("auth:a", None, b"v2", 60) is False  # no longer absent
+    assert await counters.cache_swap("auth:a", b"other", b"v2", 60) is False
+    assert await counters.cache_get("auth:a") == b"v1"
+    assert await counters.cache_swap("auth:a", b"v1", b"\x00v2\xff", 60) is True
+    assert await counters.cache_get("auth:a") == b"\x00v2\xff"
+    await counters.cache_set("auth:a", FORGOTTEN, 60)  # a change in between
+    assert await counters.cache_swap("auth:a", b"\x00v2\xff", b"stale", 60) is False
+    assert await counters.cache_get("auth:a") == FORGOTTEN
 
 
 async def test_read_gives_counts_and_cache_entries_together(counters):

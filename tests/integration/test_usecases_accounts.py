@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,7 +31,7 @@ from core.services import Services
 from core.settings import SecretStr, Settings
 from core.store.account_records import AccountRecords
 from core.store.sql import sql_db_for
-from core.usecases import accounts
+from core.usecases import accounts, sessions
 from core.usecases.premium import forget_plan
 
 PASSWORD = "correct horse battery"
@@ -283,3 +285,37 @@ async def test_premium_status_is_live_only_until_its_end(services):
     assert not lapsed.active and lapsed.until is None
     usage = await accounts.usage(services, f"user:{user.id}", user.id)
     assert usage.plan == "free" and usage.premium_until is None
+
+
+class _PausedRecords:
+    """The real account records, with `session_user` held after its read until released: a
+    session check caught between reading the database and caching what it read."""
+
+    def __init__(self, records) -> None:
+        self._records = records
+        self.read = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def __getattr__(self, name):
+        return getattr(self._records, name)
+
+    async def session_user(self, session_id: str):
+        user = await self._records.session_user(session_id)
+        self.read.set()
+        await self.release.wait()
+        return user
+
+
+async def test_a_session_check_that_read_before_a_sign_out_cannot_revive_the_session(services):
+    user, token = await signup(services, "ada@example.com")
+    who = await sessions.principal(services, token)
+    await sessions.forget_auth(services, user.id)  # nothing cached: the next check reads
+    await asyncio.sleep(0)
+    paused = _PausedRecords(services.records)
+    checking = asyncio.create_task(sessions.principal(replace(services, records=paused), token))
+    await asyncio.wait_for(paused.read.wait(), 10)  # it read the session as live ...
+    await sessions.sign_out(services, who)  # ... then the session ended ...
+    paused.release.set()
+    assert (await checking).user_id == user.id  # ... and that check answers what it read,
+    with pytest.raises(Unauthorized):  # but it did not cache the ended session
+        await sessions.principal(services, token)
