@@ -52,9 +52,6 @@ class Cache(Protocol):
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
-    async def cache_delete(self, *keys: str) -> None:
-        """Forget these entries (absent ones are fine)."""
-
     async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
                          ttl_seconds: int) -> bool:
         """Atomically store `value` only if the entry is still `expected` (None: absent);

@@ -128,9 +128,6 @@ class FallbackCounters:
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._try("cache_set", key, value, ttl_seconds)
 
-    async def cache_delete(self, *keys: str) -> None:
-        await self._try("cache_delete", *keys)
-
     async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
                          ttl_seconds: int) -> bool:
         ok, stored = await self._try("cache_swap", key, expected, value, ttl_seconds)

@@ -90,11 +90,6 @@ class MemoryCounters:
         with self._lock:
             return self._cached(key, self._clock())
 
-    async def cache_delete(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._drop_cache(key)
-
     async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
                          ttl_seconds: int) -> bool:
         with self._lock:

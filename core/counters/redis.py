@@ -229,13 +229,6 @@ class RedisCounters:
             ["1" if expected is None else "0", expected or b"", value, max(1, int(ttl_seconds))]))
         return bool(stored)
 
-    async def cache_delete(self, *keys: str) -> None:
-        if keys:
-            if self._batch is None:  # a cluster splits the keys by slot itself
-                await self._run(self._redis.delete(*(self._k(key) for key in keys)))
-            else:
-                await self._run(self._command("DEL", *(self._k(key) for key in keys)))
-
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         token = secrets.token_hex(16)
         px = max(1, int(ttl_seconds * 1000))

@@ -105,15 +105,6 @@ async def test_cache_round_trip_and_miss(counters):
     assert await counters.cache_get("thread:x") == b"new"
 
 
-async def test_cache_delete_forgets_entries_and_ignores_absent_ones(counters):
-    await counters.cache_set("plan:a", b"1", 60)
-    await counters.cache_set("plan:b", b"2", 60)
-    await counters.cache_delete("plan:a", "plan:absent")
-    assert await counters.cache_get("plan:a") is None
-    assert await counters.cache_get("plan:b") == b"2"
-    await counters.cache_delete()  # nothing to forget
-
-
 async def test_cache_swap_stores_only_over_the_entry_it_expects(counters):
     assert await counters.cache_swap("auth:a", None, b"v1", 60) is True  # absent: stored
     assert await counters.cache_swap("auth:a", None, b"v2", 60) is False  # no longer absent

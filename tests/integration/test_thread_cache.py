@@ -113,7 +113,7 @@ async def test_a_hot_key_is_answered_by_this_process_without_the_shared_cache(ba
     first, second = backends
     cache = cache_over(first)
     await cache.get_or_compute("k", Computations(a_thread()))
-    await first.cache_delete("k")  # gone from the shared cache (evicted, say)
+    await first.cache_set("k", b"{gone", 60)  # unusable in the shared cache now
     entry = await cache.peek("k")  # this process still holds its copy: the key never changes
     assert entry is not None and entry.thread.cached and entry.thread.id is None
     assert await cache_over(second).peek("k") is None  # another process has no copy
