@@ -63,16 +63,9 @@ async def small_json_body(request: web.Request) -> bytes | None:
     return await read_body(request, SMALL_BODY)
 
 
-def parse_body(raw: bytes, model: type[M]) -> M:
-    """A body read by `small_json_body`, checked as `parse_json` checks it."""
-    return _parse(raw, model)
-
-
 async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BODY) -> M:
-    if request.content_type != "application/json":
-        raise UnsupportedMediaType()
-    if request.content_length is not None and request.content_length <= SMALL_BODY:
-        return _parse(await read_body(request, limit), model)
+    if (raw := await small_json_body(request)) is not None:
+        return parse_body(raw, model)
     # Reading and parsing a 5 MB body costs the event loop ~0.1 s: large bodies are taken one
     # at a time per process (the others wait, unread) and parsed in a worker thread, so a
     # stream of them cannot hold up everyone else's requests.
@@ -81,13 +74,14 @@ async def parse_json(request: web.Request, model: type[M], limit: int = SMALL_BO
         try:
             raw = await read_body(request, limit)
             if len(raw) <= SMALL_BODY:
-                return _parse(raw, model)
-            return await asyncio.to_thread(_parse, raw, model)
+                return parse_body(raw, model)
+            return await asyncio.to_thread(parse_body, raw, model)
         finally:  # a duty cycle: large bodies get at most half of the process's time
             await asyncio.sleep(time.perf_counter() - started)
 
 
-def _parse(raw: bytes, model: type[M]) -> M:
+def parse_body(raw: bytes, model: type[M]) -> M:
+    """A raw JSON body as `model` (`InvalidInput` with a clear message otherwise)."""
     try:
         data = json.loads(raw, parse_int=_bounded_int)
     except _IntTooLong:
