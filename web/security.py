@@ -107,7 +107,7 @@ class ProxyPolicy:
         return any(ip in net for net in self.networks if net.version == ip.version)
 
     def client_ip(self, peer: str | None, forwarded_for: list[str]) -> str | None:
-        if peer is None or not self.networks or not self._trusted(peer):
+        if peer is None or not self._trusted(peer):
             return peer
         hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
         for hop in reversed(hops):
