@@ -5,7 +5,7 @@ the client or anyone else's load.
     .venv/bin/python bench/bench_server_cpu.py [--requests 5000] [--concurrency 32]
         [--database-url postgresql://…] [--redis-url redis://…]
 
-Scenarios: hello (bare), text hit (anonymous, the same body), usage (signed in and
+Scenarios: hello (bare), healthz (the middleware stack alone), text hit (anonymous, the same body), usage (signed in and
 anonymous), me, text hit signed in (saved to the history). Loopback only, bounded.
 """
 
@@ -48,6 +48,7 @@ async def main(args) -> None:
 
             same = {"text": ARTICLE}
             await measure("hello (bare)", bare, "GET", f"{bare_url}/")
+            await measure("healthz", threadr, "GET", f"{base}/healthz")
             await measure("text hit", threadr, "POST", f"{base}/api/v1/threads", lambda i: same)
             account = {"email": "cpu@example.com", "password": "correct horse 1"}
             async with session.post(f"{base}/api/v1/auth/register", json=account):
