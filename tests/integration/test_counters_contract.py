@@ -242,13 +242,15 @@ async def test_redis_sends_the_commands_of_one_turn_as_one_pipeline(redis_url, r
 
     counters = RedisCounters(redis_url, redis_prefix, **PATIENT)
     sent = []
-    send = counters._batch._send
+    await counters.cache_get("warm-up")  # the connection is open
+    line = counters._batch._line
+    write = line.write
 
-    async def counting(batch):
+    def counting(batch):
         sent.append(len(batch))
-        await send(batch)
+        write(batch)
 
-    counters._batch._send = counting
+    line.write = counting
     await raw_redis.zadd(f"{redis_prefix}a-set", {"m": 1})  # not a counter: its GET fails
     await counters.cache_set("c", b"v", 60)
     sent.clear()
@@ -259,4 +261,32 @@ async def test_redis_sends_the_commands_of_one_turn_as_one_pipeline(redis_url, r
     assert sum(ok for ok, _ in results[:20]) == 3  # each script still atomic: exactly 3
     assert isinstance(results[20], CountersUnavailable)  # its own error, nobody else's
     assert results[21] == b"v"
+    await counters.close()
+
+
+async def test_a_caller_that_leaves_does_not_shift_anyone_elses_reply(redis_url, redis_prefix):
+    """Replies come back in order on the shared connection: the reply of a caller that left
+    after its command was written is read and dropped, and every other caller still gets
+    its own."""
+    counters = RedisCounters(redis_url, redis_prefix, **PATIENT)
+    for i in range(20):
+        await counters.cache_set(f"c{i}", str(i).encode(), 60)
+    line = counters._batch._line
+    write = line.write
+
+    def write_then_leave(batch):
+        write(batch)  # on the wire: each of these replies will come back
+        for _, future in batch[::3]:
+            future.cancel()
+
+    line.write = write_then_leave
+    results = await asyncio.gather(*[counters.cache_get(f"c{i}") for i in range(20)],
+                                   return_exceptions=True)
+    line.write = write
+    for i, result in enumerate(results):
+        if i % 3:
+            assert result == str(i).encode()
+        else:
+            assert isinstance(result, asyncio.CancelledError)
+    assert await counters.cache_get("c5") == b"5"
     await counters.close()

@@ -234,3 +234,24 @@ async def test_the_memory_primary_never_degrades():
     assert await counters.reserve("k", 10, 60) == (True, 1)
     assert not counters.degraded
     await counters.close()
+
+
+async def test_a_redis_that_stops_answering_fails_what_is_in_flight_then_serves_again(own_redis):
+    """Every command shares one connection: a Redis that holds its replies (here paused by
+    `CLIENT PAUSE`) fails the commands waiting on it within about the socket timeout, not
+    never, and the next command, on a new connection, is answered once it answers again."""
+    counters = RedisCounters(own_redis.url, "t:", socket_timeout=0.5, connect_timeout=0.5)
+    assert await counters.reserve("k", 10, 60) == (True, 1)
+    with own_redis.client() as client:
+        client.execute_command("CLIENT", "PAUSE", "2000", "ALL")
+    started = time.monotonic()
+    outcomes = await asyncio.gather(*[counters.reserve("k", 10, 60) for _ in range(5)],
+                                    return_exceptions=True)
+    assert all(isinstance(o, CountersUnavailable) for o in outcomes), outcomes
+    assert time.monotonic() - started < 1.8  # the timeout (0.5 s), not the pause (2 s)
+    await asyncio.sleep(2.1 - (time.monotonic() - started))  # the pause is over
+    ok, count = await counters.reserve("k", 10, 60)
+    # the paused commands were written, so Redis may have run them once it woke up
+    assert ok and 2 <= count <= 7
+    assert await counters.get_count("k") == count
+    await counters.close()
