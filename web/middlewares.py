@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import os
 import re
 import time
 
 from aiohttp import web
+from multidict import istr
 
 from core.errors import ThreadrError
 from core.logs import request_id_var
+from core.unique import unique_id
 from web import errors
 from web.keys import CLIENT_IP, CORS, PROXIES, REQUEST_ID, SERVICES
-from web.security import SECURITY_HEADERS, is_preflight
+from web.security import API_SECURITY_HEADERS, SECURITY_HEADERS, is_preflight
 
 access_log = logging.getLogger("threadr.access")
 error_log = logging.getLogger("threadr.web")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-_ID_PREFIX = os.urandom(8).hex()  # per process: ids stay unique across workers and restarts
-_ID_COUNTER = itertools.count()
-
-
-def _new_id_prefix() -> None:
-    global _ID_PREFIX
-    _ID_PREFIX = os.urandom(8).hex()
-
-
-os.register_at_fork(after_in_child=_new_id_prefix)
-
-
-def _new_request_id() -> str:
-    """32 hex digits, unique (a random per-process prefix and a counter: no syscall)."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 def _route_label(request: web.Request) -> str:
@@ -49,7 +32,7 @@ def _route_label(request: web.Request) -> str:
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: request id, client IP, access log and metrics around everything else."""
     incoming = request.headers.get("X-Request-Id")
-    request_id = incoming if incoming and _SAFE_ID.match(incoming) else _new_request_id()
+    request_id = incoming if incoming and _SAFE_ID.match(incoming) else unique_id()
     request[REQUEST_ID] = request_id
     request[CLIENT_IP] = request.app[PROXIES].for_request(request)
     context = request_id_var.set(request_id)  # every log line of this request carries it
@@ -95,11 +78,19 @@ async def translate_errors(request: web.Request, handler) -> web.StreamResponse:
         return errors.internal_error(request_id)
 
 
+# case-insensitive keys made once: a plain str key is case-folded again on every use
+_PAGE, _API = (tuple((istr(name), value) for name, value in kind.items())
+                for kind in (SECURITY_HEADERS, API_SECURITY_HEADERS))
+_SERVER, _REQUEST_ID = istr("Server"), istr("X-Request-Id")
+
+
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """Security and CORS headers on every response, streamed (SSE) ones included."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers["Server"] = "Threadr"
+    """Security and CORS headers on every response, streamed (SSE) ones included; a header
+    the handler set itself is kept."""
+    headers = response.headers
+    chosen = _API if request.path.startswith("/api/") else _PAGE
+    headers.extend([(name, value) for name, value in chosen if name not in headers])
+    headers[_SERVER] = "Threadr"
     request.app[CORS].decorate(request, response)
-    if REQUEST_ID in request:
-        response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
+    if REQUEST_ID in request and _REQUEST_ID not in headers:
+        headers[_REQUEST_ID] = request[REQUEST_ID]

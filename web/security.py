@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from core.settings import Settings
 
@@ -21,6 +21,15 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+# An API answer is data, never a document: it may load nothing and be framed nowhere. The
+# page-only headers (opener, permissions) mean nothing there, and each header is sent and
+# parsed with every answer.
+API_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
 }
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = {"authorization", "content-type", "accept", "x-request-id", "if-match"}
@@ -76,12 +85,12 @@ class CorsPolicy:
         })
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
-        origin = request.headers.get("Origin")
         if request.path.startswith("/api/"):
-            response.headers.setdefault("Vary", "Origin")
+            response.headers.setdefault(hdrs.VARY, "Origin")
+            origin = request.headers.get(hdrs.ORIGIN)
             if self.allows(origin):
-                response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+                response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+                response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = EXPOSED_HEADERS
 
 
 def is_preflight(request: web.Request) -> bool:

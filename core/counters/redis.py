@@ -23,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.counters.base import CountersUnavailable
 from core.counters.redis_connect import connect
+from core.unique import unique_id
 
 # KEYS[1] counter; ARGV limit, ttl seconds, units → {reserved 0|1, count}
 _RESERVE = """
@@ -320,9 +321,8 @@ class RedisCounters:
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         window_us = int(window_seconds * 1_000_000)
-        nonce = secrets.token_hex(4)
-        ok, retry_us = await self._run(
-            self._script(self._hit, [self._k(key)], [int(limit), window_us, nonce])
+        ok, retry_us = await self._run(  # the id keeps two hits of one µs apart
+            self._script(self._hit, [self._k(key)], [int(limit), window_us, unique_id()])
         )
         if ok:
             return True, 0.0

@@ -99,10 +99,16 @@ async def test_openapi_document_is_valid(client):
 
 
 async def test_every_answer_carries_the_security_headers(client):
-    for path in ("/", "/healthz", "/api/v1/config", "/nope", "/static/style.css"):
+    for path in ("/", "/healthz", "/api/v1/config", "/api/v1/nope", "/nope",
+                 "/static/style.css"):
         response = await client.get(path)
         csp = response.headers["Content-Security-Policy"]
-        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        if path.startswith("/api/"):  # data: loads nothing, framed nowhere
+            assert csp == "default-src 'none'; frame-ancestors 'none'"
+            assert "Permissions-Policy" not in response.headers
+        else:
+            assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert response.headers["Permissions-Policy"]
         assert "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
