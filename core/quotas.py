@@ -36,6 +36,27 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class _UtcDay:
+    start: datetime  # its midnight
+    end: datetime  # the next one
+    name: str  # 2026-03-01
+
+
+_today = _UtcDay(datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), "")
+
+
+def _utc_day(now: datetime) -> _UtcDay:
+    """The UTC day of `now`, worked out once a day (every request asks: two comparisons
+    instead of a conversion and a strftime)."""
+    global _today
+    today = _today
+    if now.tzinfo is None or not today.start <= now < today.end:
+        start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        _today = today = _UtcDay(start, start + timedelta(days=1), start.strftime("%Y-%m-%d"))
+    return today
+
+
 @dataclass(frozen=True)
 class QuotaPolicy:
     free_daily: int = 5
@@ -55,17 +76,16 @@ class QuotaPolicy:
 
     @staticmethod
     def day(now: datetime) -> str:
-        return now.astimezone(UTC).strftime("%Y-%m-%d")
+        return _utc_day(now).name
 
     def day_key(self, quota_key: str, now: datetime) -> str:
         """One counter per identity and UTC day; premium and free share it (upgrades keep it)."""
-        return f"quota:{self.day(now)}:{{{quota_key}}}"  # {identity}: one Redis Cluster slot
+        return f"quota:{_utc_day(now).name}:{{{quota_key}}}"  # {identity}: one Cluster slot
 
     @staticmethod
     def resets_at(now: datetime) -> datetime:
         """The next UTC midnight."""
-        today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        return today + timedelta(days=1)
+        return _utc_day(now).end
 
     def seconds_until_reset(self, now: datetime) -> int:
         """Whole seconds until the next UTC midnight, at least 1."""
@@ -190,13 +210,12 @@ class Quotas:
         return self.usage_of(await self.used(quota_key), premium_until)
 
     async def used_with(self, quota_keys: Sequence[str],
-                        cache_key: str) -> tuple[list[int], bytes | None]:
-        """Today's units of each identity and one cache entry (e.g. the account's plan), in
-        one round trip to the counters."""
+                        cache_keys: Sequence[str]) -> tuple[list[int], list[bytes | None]]:
+        """Today's units of each identity and cache entries (e.g. the account's plan and its
+        session check), in one round trip to the counters."""
         now = self._clock()
-        counts, cached = await self.counters.read(
-            [self.policy.day_key(key, now) for key in quota_keys], [cache_key])
-        return counts, cached[0]
+        return await self.counters.read(
+            [self.policy.day_key(key, now) for key in quota_keys], cache_keys)
 
     def usage_of(self, used: int, premium_until: datetime | None) -> Usage:
         now = self._clock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import TypeVar
 
 from aiohttp import ClientPayloadError, web
@@ -20,7 +21,7 @@ from core.errors import (
 )
 from core.models import Caller, Principal
 from core.usecases import sessions
-from web.keys import CLIENT_IP, LARGE_BODY_SLOT, PRINCIPAL, SERVICES, USER_ID
+from web.keys import CLIENT_IP, LARGE_BODY_SLOT, PREFETCHED, PRINCIPAL, SERVICES, USER_ID
 
 M = TypeVar("M", bound=BaseModel)
 SMALL_BODY = 64 * 1024
@@ -132,9 +133,10 @@ def bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
-async def principal(request: web.Request, *, required: bool) -> Principal | None:
+async def principal(request: web.Request, *, required: bool,
+                    prefetch: Callable | None = None) -> Principal | None:
     """Who is signed in (checked once per request); 401 for a bad token, or a missing one
-    when `required`."""
+    when `required`. `prefetch`: the route's (`web.routing.Route.prefetch`)."""
     if PRINCIPAL in request:
         return request[PRINCIPAL]
     token = bearer(request)
@@ -142,14 +144,20 @@ async def principal(request: web.Request, *, required: bool) -> Principal | None
         if required:
             raise Unauthorized()
         return None
-    who = await sessions.principal(request.app[SERVICES], token)
+    services = request.app[SERVICES]
+    session = sessions.session_token(services, token) if prefetch else None
+    if session is not None:
+        who, request[PREFETCHED] = await prefetch(request, session)
+    else:
+        who = await sessions.principal(services, token)
     request[PRINCIPAL] = who
     return who
 
 
-async def current_user(request: web.Request, *, required: bool) -> str | None:
+async def current_user(request: web.Request, *, required: bool,
+                       prefetch: Callable | None = None) -> str | None:
     """The signed-in user's id; 401 for a bad token, or a missing one when `required`."""
-    who = await principal(request, required=required)
+    who = await principal(request, required=required, prefetch=prefetch)
     return who.user_id if who else None
 
 

@@ -27,3 +27,5 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 # The signed-in user's id (None: anonymous), set by the route table's auth guard for routes
 # declared auth="optional" or "required" (web.routes); absent on auth="none" routes.
 USER_ID = web.RequestKey("user_id", object)
+# What the route's `prefetch` read along with the session check (web.routing.Route).
+PREFETCHED = web.RequestKey("prefetched", object)

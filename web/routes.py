@@ -83,7 +83,8 @@ def _accounts() -> list[Route]:
         Route("POST", "/api/v1/auth/login", accounts.login, "Sign in", ok=(200, s.AuthOut),
               body=s.Credentials, tag="accounts", errors=(401, *JSON_BODY, 429, 503)),
         Route("GET", "/api/v1/me", accounts.me, "Your account", ok=(200, s.AccountOut),
-              auth="required", tag="accounts", errors=(401, 503)),
+              auth="required", tag="accounts", errors=(401, 503),
+              prefetch=accounts.signed_in_account),
         Route("POST", "/api/v1/tokens", accounts.create_token,
               "Issue a long-lived token for the browser extension (not with one)",
               ok=(201, s.TokenCreated), body=s.TokenCreate, auth="required", tag="accounts",
@@ -95,7 +96,8 @@ def _accounts() -> list[Route]:
               errors=(401, 404, 503)),
         Route("GET", "/api/v1/usage", accounts.usage,
               "Where you stand today (signed in: your account; otherwise: your IP)",
-              ok=(200, s.UsageOut), auth="optional", tag="accounts", errors=(401, 503)),
+              ok=(200, s.UsageOut), auth="optional", tag="accounts", errors=(401, 503),
+              prefetch=accounts.signed_in_usage),
         Route("POST", "/api/v1/links", links.redeem,
               "Join the chat account that made this /link code to yours (accounts merge)",
               ok=(200, s.LinkOut), body=s.LinkCode, auth="required", tag="accounts",
@@ -259,7 +261,8 @@ def _query_names(route: Route) -> frozenset[str]:
 def _guarded(route: Route) -> Callable:
     """The route's handler behind the checks the table declares, in this order: unknown query
     parameters (API routes refuse them, as bodies refuse extra fields), billing configured,
-    then authentication (`auth`): the handler reads the user from `user_id(request)`."""
+    then authentication (`auth`, with the route's `prefetch`): the handler reads the user
+    from `user_id(request)`."""
     allowed = _query_names(route)
     strict = route.tag != "ops"
 
@@ -270,7 +273,8 @@ def _guarded(route: Route) -> Callable:
         if route.needs_billing and request.app[SERVICES].billing is None:
             raise BillingNotConfigured()
         if route.auth != "none":
-            request[USER_ID] = await current_user(request, required=route.auth != "optional")
+            request[USER_ID] = await current_user(request, required=route.auth != "optional",
+                                                  prefetch=route.prefetch)
         return await route.handler(request)
 
     return handler

@@ -32,6 +32,11 @@ class Route:
     public: bool = True  # listed in the OpenAPI document
     extra: dict = field(default_factory=dict)
     needs_billing: bool = False  # 503 billing_not_configured first, before auth and body
+    # For a session's token: `(request, SessionToken) -> (Principal, value)`, a use case
+    # that checks the session and reads what the handler needs in the same round trip; the
+    # guard stores the value at `PREFETCHED` (absent for anonymous callers and extension
+    # tokens: the handler then reads it itself).
+    prefetch: Callable | None = None
 
     @property
     def statuses(self) -> tuple[int, ...]:

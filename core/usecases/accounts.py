@@ -22,7 +22,7 @@ from core.accounts import (
 )
 from core.counters.base import FORGOTTEN
 from core.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLinkCode, NotFound
-from core.models import ApiToken, Caller, Usage, User, is_valid_id
+from core.models import ApiToken, Caller, Principal, Usage, User, is_valid_id
 from core.services import Services
 from core.usecases import audit, sessions, verification
 from core.usecases.premium import (  # noqa: F401 (re-export)
@@ -183,16 +183,32 @@ async def unlink(services: Services, user_id: str, platform: str) -> None:
 
 async def get_account(services: Services, user_id: str) -> dict:
     """id, email, created_at, premium_until (datetime or None), premium, identities."""
-    account = await _account_entry(services, user_id)
-    premium = await premium_status(services, user_id)
+    account = await _account_from(services, user_id,
+                                  await services.cache.cache_get(sessions.account_key(user_id)))
+    return _with_plan(account, await premium_status(services, user_id))
+
+
+async def signed_in_account(services: Services,
+                            session: sessions.SessionToken) -> tuple[Principal, dict]:
+    """`get_account` for a session's token, with its session check: the check's entry, the
+    account's and the plan's in one round trip. Nothing read is used unless the session is
+    live (`Unauthorized` otherwise, as `sessions.principal`)."""
+    user_id = session.user_id
+    _, (raw, account, plan) = await services.quotas.used_with(
+        (), (sessions.auth_key(user_id), sessions.account_key(user_id), plan_key(user_id)))
+    who = await sessions.check(services, session, raw)
+    return who, _with_plan(await _account_from(services, user_id, account),
+                           await plan_from(services, user_id, plan))
+
+
+def _with_plan(account: dict, premium: PremiumStatus) -> dict:
     return {**account, "premium_until": premium.until, "premium": premium.active}
 
 
-async def _account_entry(services: Services, user_id: str) -> dict:
-    """The account without its plan: from the shared cache (`sessions.account_key`, forgotten
-    with the session checks by every change of address, role or identities, `AUTH_TTL`),
-    else from the database."""
-    raw = await services.cache.cache_get(sessions.account_key(user_id))
+async def _account_from(services: Services, user_id: str, raw: bytes | None) -> dict:
+    """The account without its plan from its cache entry (`raw`, read by the caller:
+    `sessions.account_key`, forgotten with the session checks by every change of address,
+    role or identities, `AUTH_TTL`), else from the database (then cached)."""
     if raw is not None:
         try:
             cached = json.loads(raw)
@@ -224,9 +240,35 @@ async def usage(services: Services, quota_key: str, user_id: str | None) -> Usag
     when the plan is not cached."""
     if not user_id:
         return await services.quotas.usage(quota_key, None)
-    account_key = Caller(platform="web", user_id=user_id).quota_key
-    (here, on_account), cached = await services.quotas.used_with([quota_key, account_key],
-                                                                  plan_key(user_id))
-    premium = await plan_from(services, user_id, cached)
+    (here, on_account), (plan,) = await services.quotas.used_with(
+        [quota_key, _account_quota(user_id)], [plan_key(user_id)])
+    return await _usage_from(services, user_id, here, on_account, plan)
+
+
+async def signed_in_usage(services: Services, session: sessions.SessionToken,
+                          ip: str | None) -> tuple[Principal, Usage]:
+    """`usage` for a session's token, with its session check: the check's entry, the plan
+    and the day's counts in one round trip. Both identities the quota may count on are read
+    (an unverified account shares its IP's quota, and only the check says whether it is
+    verified). Nothing read is used unless the session is live (`Unauthorized` otherwise,
+    as `sessions.principal`)."""
+    user_id = session.user_id
+    on_ip = Caller(platform="web", user_id=user_id, ip=ip, shares_ip_quota=True).quota_key
+    (shared, on_account), (raw, plan) = await services.quotas.used_with(
+        [on_ip, _account_quota(user_id)], [sessions.auth_key(user_id), plan_key(user_id)])
+    who = await sessions.check(services, session, raw)
+    here = on_account if who.verified else shared
+    return who, await _usage_from(services, user_id, here, on_account, plan)
+
+
+def _account_quota(user_id: str) -> str:
+    return Caller(platform="web", user_id=user_id).quota_key
+
+
+async def _usage_from(services: Services, user_id: str, here: int, on_account: int,
+                      plan: bytes | None) -> Usage:
+    """The usage from today's counts (`here`: on the caller's quota key) and the plan's
+    cache entry, read by the caller."""
+    premium = await plan_from(services, user_id, plan)
     # premium counts on the account, never on an IP
     return services.quotas.usage_of(on_account if premium.active else here, premium.until)

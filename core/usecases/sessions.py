@@ -16,6 +16,7 @@ not be reached (or from a CLI that shares no cache with the server: no Redis) ho
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from core.accounts import hash_api_token, is_api_token
@@ -90,35 +91,69 @@ def _principal(user: User, session_id=None, token_id=None) -> Principal:
                      admin=user.role == "admin", session_id=session_id, token_id=token_id)
 
 
-async def principal(services: Services, bearer: str) -> Principal:
-    """Who a bearer token stands for: a JWT of a live session, or a live extension token of
-    an existing account. `Unauthorized` for anything else (expired, revoked, forged, a
-    deleted account)."""
+@dataclass(frozen=True, slots=True)
+class SessionToken:
+    """A session's access token whose signature and expiry are checked: whose it is and its
+    session, which `check` has yet to find live."""
+
+    user_id: str
+    session_id: str
+
+
+def _bare(bearer: str) -> str:
     token = (bearer or "").strip()
-    if token[:7].lower() == "bearer ":
-        token = token[7:].strip()
+    return token[7:].strip() if token[:7].lower() == "bearer " else token
+
+
+def session_token(services: Services, bearer: str) -> SessionToken | None:
+    """The session token a bearer token is (signature and expiry checked, the session not);
+    None for an extension token (`principal` checks those). `Unauthorized` for anything
+    else."""
+    token = _bare(bearer)
     if is_api_token(token):
-        if len(token) > 200:
-            raise Unauthorized("This extension token is not valid.")
-        api_token = await services.store.get_api_token(hash_api_token(token))
-        user = await services.store.get_user(api_token.user_id) if api_token else None
-        if user is None:
-            raise Unauthorized("This extension token is not valid or was revoked.")
-        await touch_token(services, api_token)
-        return _principal(user, token_id=api_token.id)
+        return None
     claims = services.tokens.claims(token)
     session_id = claims.get("sid")
     if not is_valid_id(session_id):
         raise Unauthorized(_INVALID)
-    raw = await services.cache.cache_get(auth_key(claims["sub"]))
+    return SessionToken(claims["sub"], session_id)
+
+
+async def principal(services: Services, bearer: str) -> Principal:
+    """Who a bearer token stands for: a JWT of a live session, or a live extension token of
+    an existing account. `Unauthorized` for anything else (expired, revoked, forged, a
+    deleted account)."""
+    session = session_token(services, bearer)
+    if session is None:
+        return await _extension_principal(services, _bare(bearer))
+    return await check(services, session,
+                       await services.cache.cache_get(auth_key(session.user_id)))
+
+
+async def _extension_principal(services: Services, token: str) -> Principal:
+    if len(token) > 200:
+        raise Unauthorized("This extension token is not valid.")
+    api_token = await services.store.get_api_token(hash_api_token(token))
+    user = await services.store.get_user(api_token.user_id) if api_token else None
+    if user is None:
+        raise Unauthorized("This extension token is not valid or was revoked.")
+    await touch_token(services, api_token)
+    return _principal(user, token_id=api_token.id)
+
+
+async def check(services: Services, session: SessionToken, raw: bytes | None) -> Principal:
+    """Whether `session` is live, from its account's entry (`auth_key`, read by the caller:
+    `principal`, or a use case reading what it needs of the account in the same round
+    trip), else from the database. `Unauthorized` if it ended: nothing read with the entry
+    may then be used."""
     known = _known(raw)
-    if known is not None and session_id in known[2]:
-        return Principal(claims["sub"], verified=known[0], admin=known[1],
-                         session_id=session_id)
-    user = await services.records.session_user(session_id)
-    if user is None or user.id != claims["sub"]:
+    if known is not None and session.session_id in known[2]:
+        return Principal(session.user_id, verified=known[0], admin=known[1],
+                         session_id=session.session_id)
+    user = await services.records.session_user(session.session_id)
+    if user is None or user.id != session.user_id:
         raise Unauthorized("You were signed out. Please sign in again.")
-    who = _principal(user, session_id=session_id)
+    who = _principal(user, session_id=session.session_id)
     if not who.admin:  # an operator is checked every time: a revoked role ends at once
         await _remember(services, who, raw, known[2] if known else [])
     return who

@@ -319,3 +319,82 @@ async def test_a_session_check_that_read_before_a_sign_out_cannot_revive_the_ses
     assert (await checking).user_id == user.id  # ... and that check answers what it read,
     with pytest.raises(Unauthorized):  # but it did not cache the ended session
         await sessions.principal(services, token)
+
+
+class _Counted:
+    """The services' counters, counting each call (one call: one round trip)."""
+
+    def __init__(self, counters) -> None:
+        self._counters = counters
+        self.calls: list[str] = []
+
+    def __getattr__(self, name):
+        method = getattr(self._counters, name)
+
+        def counted(*args):
+            self.calls.append(name)
+            return method(*args)
+        return counted
+
+
+def _counted(services) -> tuple[Services, _Counted]:
+    counted = _Counted(services.cache)
+    quotas = Quotas(counted, services.settings, services.metrics, clock=services.clock)
+    return replace(services, cache=counted, quotas=quotas), counted
+
+
+async def test_signed_in_usage_is_one_round_trip_with_its_session_check(services):
+    user, token = await signup(services, "ada@example.com")
+    await services.records.set_email(user.id, user.email, services.clock())  # verified
+    await sessions.forget_auth(services, user.id)
+    await (await services.quotas.reserve(f"user:{user.id}", premium=False)).commit()
+    session = sessions.session_token(services, f"Bearer {token}")
+    await accounts.signed_in_usage(services, session, "10.0.0.1")  # fills the session check
+    counted, calls = _counted(services)
+    who, usage = await accounts.signed_in_usage(counted, session, "10.0.0.1")
+    assert calls.calls == ["read"]
+    assert (who.user_id, who.session_id, who.verified) == (user.id, session.session_id, True)
+    assert usage == await accounts.usage(services, f"user:{user.id}", user.id)
+    assert (usage.plan, usage.used) == ("free", 1)
+
+
+async def test_an_unverified_account_is_shown_its_ips_quota_in_the_same_read(services):
+    user, token = await signup(services, "ada@example.com")
+    await (await services.quotas.reserve("ip:10.0.0.7", premium=False)).commit()
+    session = sessions.session_token(services, token)
+    who, usage = await accounts.signed_in_usage(services, session, "10.0.0.7")
+    assert not who.verified and usage.used == 1  # the IP's unit, as `usage` by the IP says
+    assert usage == await accounts.usage(services, "ip:10.0.0.7", user.id)
+    _, elsewhere = await accounts.signed_in_usage(services, session, "10.0.0.8")
+    assert elsewhere.used == 0
+
+
+async def test_the_signed_in_account_is_one_round_trip_with_its_session_check(services):
+    user, token = await signup(services, "ada@example.com")
+    session = sessions.session_token(services, token)
+    _, first = await accounts.signed_in_account(services, session)  # fills the entries
+    counted, calls = _counted(services)
+    who, account = await accounts.signed_in_account(counted, session)
+    assert calls.calls == ["read"]
+    assert who.user_id == user.id and account == first
+    assert account == await accounts.get_account(services, user.id)
+
+
+@pytest.mark.parametrize("read", ["usage", "account"])
+async def test_nothing_read_with_an_ended_session_is_answered(services, read):
+    user, token = await signup(services, "ada@example.com")
+    session = sessions.session_token(services, token)
+
+    async def signed_in():
+        if read == "usage":
+            return await accounts.signed_in_usage(services, session, "10.0.0.1")
+        return await accounts.signed_in_account(services, session)
+
+    who, _ = await signed_in()  # the check is cached now
+    await sessions.sign_out(services, who)
+    with pytest.raises(Unauthorized, match="signed out"):
+        await signed_in()
+    other = sessions.SessionToken(user.id, "0" * 32)  # a well-formed id of no session
+    with pytest.raises(Unauthorized):
+        await (accounts.signed_in_usage(services, other, None) if read == "usage"
+               else accounts.signed_in_account(services, other))

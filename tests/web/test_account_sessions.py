@@ -15,8 +15,22 @@ async def test_signing_out_ends_that_session_at_once(client):
                               json={"email": "ada@example.com", "password": "correct horse 1"})
     other_headers = {"Authorization": f"Bearer {(await other.json())['token']}"}
     assert (await client.post("/api/v1/auth/sign-out", headers=headers)).status == 204
-    assert (await client.get("/api/v1/me", headers=headers)).status == 401
-    assert (await client.get("/api/v1/me", headers=other_headers)).status == 200
+    for path in ("/api/v1/me", "/api/v1/usage"):  # both read along with the session check
+        ended = await client.get(path, headers=headers)
+        assert ended.status == 401
+        assert (await ended.json())["error"]["message"].startswith("You were signed out")
+        assert (await client.get(path, headers=other_headers)).status == 200
+
+
+async def test_a_session_and_an_extension_token_see_the_same_account_and_usage(client):
+    headers = await register(client)
+    ext = await (await client.post("/api/v1/tokens", json={}, headers=headers)).json()
+    ext_headers = {"Authorization": f"Bearer {ext['token']}"}
+    await make_thread(client, headers)
+    for path in ("/api/v1/me", "/api/v1/usage"):
+        by_session = await (await client.get(path, headers=headers)).json()
+        assert by_session == await (await client.get(path, headers=ext_headers)).json()
+    assert by_session["used"] == 1
 
 
 async def test_signing_out_everywhere_ends_every_session_and_extension_token(client):

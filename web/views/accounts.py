@@ -8,8 +8,9 @@ from aiohttp import web
 
 from core.errors import Forbidden
 from core.usecases import accounts
+from core.usecases.sessions import SessionToken
 from web.inputs import caller, parse_json, principal, user_id
-from web.keys import CLIENT_IP, SERVICES
+from web.keys import CLIENT_IP, PREFETCHED, SERVICES
 from web.schemas import (
     AccountOut,
     AuthOut,
@@ -44,8 +45,15 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    account = await accounts.get_account(request.app[SERVICES], user_id(request))
+    account = request.get(PREFETCHED)  # by `signed_in_account`
+    if account is None:
+        account = await accounts.get_account(request.app[SERVICES], user_id(request))
     return web.json_response(out(AccountOut, account))
+
+
+async def signed_in_account(request: web.Request, session: SessionToken):
+    """`me`'s prefetch (`web.routing.Route.prefetch`)."""
+    return await accounts.signed_in_account(request.app[SERVICES], session)
 
 
 async def create_token(request: web.Request) -> web.Response:
@@ -70,6 +78,13 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def usage(request: web.Request) -> web.Response:
-    who = await caller(request)
-    result = await accounts.usage(request.app[SERVICES], who.quota_key, who.user_id)
+    result = request.get(PREFETCHED)  # by `signed_in_usage`
+    if result is None:
+        who = await caller(request)
+        result = await accounts.usage(request.app[SERVICES], who.quota_key, who.user_id)
     return web.json_response(out(UsageOut, result))
+
+
+async def signed_in_usage(request: web.Request, session: SessionToken):
+    """`usage`'s prefetch (`web.routing.Route.prefetch`)."""
+    return await accounts.signed_in_usage(request.app[SERVICES], session, request[CLIENT_IP])
