@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from core.billing import StripeBilling
 from core.bootstrap import build_services
+from core.models import Usage
 from core.settings import SecretStr
 from core.usecases import accounts, admin
 from tests.fixtures.accounts import outbox_link_token
@@ -32,6 +33,7 @@ from tests.standins.stripe_api import StripeApi
 from tests.web.conftest import ARTICLE
 from web.app import create_app
 from web.routes import route_table
+from web.schemas import AccountOut, UsageOut, account_out, out, usage_out
 
 PASSWORD = "correct horse 1"
 _ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
@@ -452,3 +454,25 @@ SHAPES = {('DELETE', '/api/v1/admin/users/{user_id}/premium'): {'ended': 'int'},
                                        'last_used_at': 'NoneType',
                                        'name': 'str',
                                        'token': 'str'}}
+
+
+_WHEN = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("until", [None, _WHEN, _WHEN.replace(microsecond=0)])
+def test_the_written_out_usage_answer_is_the_models(until):
+    usage = Usage(plan="premium" if until else "free", limit=5, used=7, remaining=0,
+                  resets_at=datetime(2026, 3, 2, tzinfo=UTC), premium_until=until)
+    assert json.dumps(usage_out(usage)) == json.dumps(out(UsageOut, usage))
+
+
+@pytest.mark.parametrize(("email", "created", "until", "identities"), [
+    ("ada@example.com", _WHEN, None, []),
+    (None, None, _WHEN, [{"platform": "telegram", "external_id": "42"},
+                         {"platform": "discord", "external_id": "7"}]),
+])
+def test_the_written_out_account_answer_is_the_models(email, created, until, identities):
+    account = {"id": "u1", "email": email, "email_verified": email is None, "admin": False,
+               "created_at": created, "premium_until": until, "premium": until is not None,
+               "identities": identities}
+    assert json.dumps(account_out(account)) == json.dumps(out(AccountOut, account))

@@ -12,14 +12,14 @@ from core.usecases.sessions import SessionToken
 from web.inputs import caller, parse_json, principal, user_id
 from web.keys import CLIENT_IP, PREFETCHED, SERVICES
 from web.schemas import (
-    AccountOut,
     AuthOut,
     Credentials,
     TokenCreate,
     TokenCreated,
     TokenList,
-    UsageOut,
+    account_out,
     out,
+    usage_out,
 )
 from web.schemas_accounts import AcceptedOut
 
@@ -48,7 +48,7 @@ async def me(request: web.Request) -> web.Response:
     account = request.get(PREFETCHED)  # by `signed_in_account`
     if account is None:
         account = await accounts.get_account(request.app[SERVICES], user_id(request))
-    return web.json_response(out(AccountOut, account))
+    return web.json_response(account_out(account))
 
 
 async def signed_in_account(request: web.Request, session: SessionToken):
@@ -82,7 +82,7 @@ async def usage(request: web.Request) -> web.Response:
     if result is None:
         who = await caller(request)
         result = await accounts.usage(request.app[SERVICES], who.quota_key, who.user_id)
-    return web.json_response(out(UsageOut, result))
+    return web.json_response(usage_out(result))
 
 
 async def signed_in_usage(request: web.Request, session: SessionToken):
