@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,22 @@ async def test_a_batch_is_written_in_one_go_and_counted_like_single_records(stor
     assert await store.count_usage("user:ann", T0) == 4  # cache hits are free
     assert await store.count_usage("user:ann", T0 + timedelta(minutes=2)) == 1
     assert await store.count_usage("user:bob", T0) == 0
+
+
+async def test_a_batch_with_one_unwritable_record_writes_none_and_keeps_them_all(store):
+    unwritable = replace(a_record(minutes=1), prompt_tokens=2**70)  # fits no INTEGER column
+    batch = [a_record(minutes=0), unwritable, a_record(minutes=2)]
+    with pytest.raises(Exception):  # noqa: B017 - each store words it its own way
+        await store.record_usages(batch)
+    assert await store.count_usage("user:ann", T0) == 0  # all of the batch or none
+    log = BufferedUsageLog(store, interval=3600)
+    for record in batch:
+        await log.add(record)
+    with pytest.raises(Exception):  # noqa: B017
+        await log.flush()
+    await store.record_usages([a_record(minutes=3)])  # the store itself is fine
+    assert await store.count_usage("user:ann", T0) == 1
+    assert log._waiting == batch  # kept, in order, for the next try
 
 
 async def test_buffered_records_wait_for_the_flush_and_none_is_lost_on_close(store):
