@@ -133,6 +133,7 @@ async def revoke_token(
     if not is_valid_id(token_id) or not await services.store.revoke_api_token(
             user_id, token_id, services.clock()):
         raise NotFound("Token not found.")
+    await sessions.forget_auth(services, user_id)  # a cached check of it ends now
     await audit.record(services, "token_revoked", user_id, ip=ip, token_id=token_id)
     return True
 
@@ -160,9 +161,11 @@ async def redeem_link_code(services: Services, user_id: str, code: str) -> tuple
     if found is None:
         raise InvalidLinkCode()
     platform, external_id = found
-    await services.store.merge_identity(platform, external_id, user_id, now)
-    await forget_plan(services, user_id)  # the merged account's premium is this one's now
-    await sessions.forget_auth(services, user_id)  # and its identities
+    kept = await services.store.merge_identity(platform, external_id, user_id, now)
+    # the merged account's premium, identities and tokens are the surviving one's now
+    await forget_plan(services, user_id, kept)
+    for merged in {user_id, kept}:
+        await sessions.forget_auth(services, merged)
     await audit.record(services, "identity_linked", user_id, platform=platform,
                        external_id=external_id)
     return platform, external_id

@@ -3,13 +3,17 @@ signing out ends it server-side at once; "sign out everywhere" ends every sessio
 extension token of the account.
 
 The check is cached: each account has one entry in the shared `Cache` (`AUTH_TTL` seconds;
-Redis when configured, so every process sees it) with the live sessions seen lately and what
-the principal needs (verified); an admin's sessions are never cached. Every change that
-could make it wrong forgets it (`forget_auth`): a sign-out, "sign out everywhere", a new
-password, a changed or verified address, a role change, the account's deletion. Forgetting
+Redis when configured, so every process sees it) with the live sessions and extension tokens
+seen lately and what the principal needs (verified); an admin's are never cached. An
+extension token is found by its hash (`token_key`: its account and id, a hint the account's
+entry confirms, so it needs no forgetting of its own). Every change that could make the
+entry wrong forgets it (`forget_auth`): a sign-out, "sign out everywhere", a revoked token,
+a new password, a changed or verified address, a role change, an account merge, the
+account's deletion. Forgetting
 marks the entry (`FORGOTTEN`) rather than deleting it, and a check writes its entry only if
 the entry is still what it read (`cache_swap`): a check that read the database just before
-a sign-out cannot bring the ended session back after it. A change made while the cache could
+a sign-out (or a revocation) cannot bring the ended session back after it. A change made
+while the cache could
 not be reached (or from a CLI that shares no cache with the server: no Redis) holds within
 `AUTH_TTL`."""
 
@@ -29,7 +33,7 @@ from core.usecases import audit
 log = logging.getLogger("threadr.sessions")
 _INVALID = "Your session is not valid. Please sign in again."
 AUTH_TTL = 60  # seconds a session check is believed without asking the database
-_SESSIONS_KEPT = 16  # live sessions remembered per account
+_SESSIONS_KEPT = 16  # live sessions and extension tokens remembered per account
 
 
 def auth_key(user_id: str) -> str:
@@ -39,6 +43,12 @@ def auth_key(user_id: str) -> str:
 def account_key(user_id: str) -> str:
     """The account as `GET /api/v1/me` shows it (without the plan), forgotten with `auth_key`."""
     return f"account:{{user:{user_id}}}"
+
+
+def token_key(token_hash: str) -> str:
+    """Whose an extension token is: `user_id|token_id`, believed only if that account's entry
+    lists the token (it changes account only in a merge, which forgets both entries)."""
+    return f"apitoken:{{{token_hash}}}"
 
 
 async def forget_auth(services: Services, user_id: str | None) -> None:
@@ -55,7 +65,8 @@ async def forget_auth(services: Services, user_id: str | None) -> None:
 
 
 def _known(raw: bytes | None) -> tuple[bool, bool, list[str]] | None:
-    """(verified, admin, sessions) from an account's entry; None if absent or unreadable."""
+    """(verified, admin, live sessions and tokens: `_listed`) from an account's entry; None if
+    absent or unreadable."""
     if raw is None or raw == FORGOTTEN:
         return None
     try:
@@ -65,16 +76,29 @@ def _known(raw: bytes | None) -> tuple[bool, bool, list[str]] | None:
         return None
 
 
+def _listed(who: Principal) -> str:
+    """How a live session (its id) or extension token (`t:` and its id) is listed in its
+    account's entry."""
+    return who.session_id if who.token_id is None else f"t:{who.token_id}"
+
+
 async def _remember(services: Services, who: Principal, raw: bytes | None,
-                    sessions: list[str]) -> None:
-    """Add this live session to the account's entry, unless the entry changed since it was
-    read (`raw`): a sign-out in between must win."""
+                    listed: list[str]) -> None:
+    """Add this live session or token to the account's entry (`raw`, as read before the
+    database was asked)."""
+    mine = _listed(who)
+    kept = [s for s in listed if s != mine][-(_SESSIONS_KEPT - 1):]
+    value = f"{int(who.verified)}{int(who.admin)}|" + ",".join([*kept, mine])
+    await _fill(services, auth_key(who.user_id), raw, value.encode())
+
+
+async def _fill(services: Services, key: str, raw: bytes | None, value: bytes) -> None:
+    """Cache `value` unless the entry changed since it was read (`raw`): a sign-out or a
+    revocation in between must win."""
     if raw == FORGOTTEN:  # a change since: the database is asked until that entry expires
         return
-    kept = [s for s in sessions if s != who.session_id][-(_SESSIONS_KEPT - 1):]
-    value = f"{int(who.verified)}{int(who.admin)}|" + ",".join([*kept, who.session_id])
     try:
-        await services.cache.cache_swap(auth_key(who.user_id), raw, value.encode(), AUTH_TTL)
+        await services.cache.cache_swap(key, raw, value, AUTH_TTL)
     except Exception:  # only a cache: the next request asks the database again
         log.warning("could not cache a session check", exc_info=True)
 
@@ -131,14 +155,39 @@ async def principal(services: Services, bearer: str) -> Principal:
 
 
 async def _extension_principal(services: Services, token: str) -> Principal:
+    """A live extension token: from the cache when its account's entry lists it (two reads:
+    whose it is, then that account's entry), else from the database."""
     if len(token) > 200:
         raise Unauthorized("This extension token is not valid.")
-    api_token = await services.store.get_api_token(hash_api_token(token))
+    token_hash = hash_api_token(token)
+    owner_raw = await services.cache.cache_get(token_key(token_hash))
+    owner = _owner(owner_raw)
+    raw = known = None
+    if owner is not None:
+        raw = await services.cache.cache_get(auth_key(owner[0]))
+        known = _known(raw)
+        if known is not None and f"t:{owner[1]}" in known[2]:
+            return Principal(owner[0], verified=known[0], admin=known[1], token_id=owner[1])
+    api_token = await services.store.get_api_token(token_hash)
     user = await services.store.get_user(api_token.user_id) if api_token else None
     if user is None:
         raise Unauthorized("This extension token is not valid or was revoked.")
     await touch_token(services, api_token)
-    return _principal(user, token_id=api_token.id)
+    who = _principal(user, token_id=api_token.id)
+    if who.admin:  # an operator is checked every time
+        return who
+    if owner == (user.id, api_token.id):  # the entry read above is this account's
+        await _remember(services, who, raw, known[2] if known else [])
+    else:  # first seen lately, or moved by a merge: next time, the account's entry
+        await _fill(services, token_key(token_hash), owner_raw,
+                    f"{user.id}|{api_token.id}".encode())
+    return who
+
+
+def _owner(raw: bytes | None) -> tuple[str, str] | None:
+    """(user_id, token_id) from a `token_key` entry; None if absent or unreadable."""
+    user_id, bar, token_id = (raw or b"").decode(errors="replace").partition("|")
+    return (user_id, token_id) if bar and is_valid_id(user_id) and is_valid_id(token_id) else None
 
 
 async def check(services: Services, session: SessionToken, raw: bytes | None) -> Principal:
@@ -167,6 +216,7 @@ async def sign_out(services: Services, who: Principal, ip: str | None = None) ->
         await forget_auth(services, who.user_id)
     elif who.token_id:
         await services.store.revoke_api_token(who.user_id, who.token_id, now)
+        await forget_auth(services, who.user_id)
     await audit.record(services, "sign_out", who.user_id, ip=ip)
 
 

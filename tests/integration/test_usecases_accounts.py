@@ -26,6 +26,7 @@ from core.errors import (
 from core.mail.outbox import OutboxMailer
 from core.mail.sender import MailSender
 from core.metrics import Metrics
+from core.models import Principal
 from core.quotas import Quotas
 from core.services import Services
 from core.settings import SecretStr, Settings
@@ -398,3 +399,97 @@ async def test_nothing_read_with_an_ended_session_is_answered(services, read):
     with pytest.raises(Unauthorized):
         await (accounts.signed_in_usage(services, other, None) if read == "usage"
                else accounts.signed_in_account(services, other))
+
+
+class _CountedStore:
+    """The real store, counting extension-token lookups in the database."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.lookups = 0
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    async def get_api_token(self, token_hash: str):
+        self.lookups += 1
+        return await self._store.get_api_token(token_hash)
+
+
+async def _used_extension_token(services):
+    """An extension token used until its check is cached; (user, token, raw, counted store)."""
+    user, _ = await signup(services, "ada@example.com")
+    token, raw = await accounts.issue_extension_token(services, user.id, "laptop")
+    counted = _CountedStore(services.store)
+    for _ in range(3):  # whose it is, then its account's entry: cached from the third on
+        assert await accounts.authenticate(replace(services, store=counted), raw) == user.id
+    assert counted.lookups == 2
+    return user, token, raw, counted
+
+
+async def test_a_used_extension_token_is_checked_without_the_database(services):
+    user, token, raw, counted = await _used_extension_token(services)
+    cached = replace(services, store=counted)
+    for _ in range(3):
+        who = await sessions.principal(cached, f"Bearer {raw}")
+        assert (who.user_id, who.token_id, who.session_id) == (user.id, token.id, None)
+    assert counted.lookups == 2
+    assert not who.verified  # what the database said: the address is not confirmed
+    await services.records.set_email(user.id, user.email, services.clock())
+    await sessions.forget_auth(services, user.id)  # as verification does
+    assert (await sessions.principal(cached, raw)).verified  # seen at once
+
+
+async def _revoke(services, how: str, user, token) -> None:
+    from core.usecases import my_data, passwords
+
+    if how == "revoke":
+        await accounts.revoke_token(services, user.id, token.id)
+    elif how == "sign_out":  # with the extension token itself
+        await sessions.sign_out(services, Principal(user.id, token_id=token.id))
+    elif how == "everywhere":
+        await sessions.sign_out_everywhere(services, user.id)
+    elif how == "password":
+        await passwords.change_password(services, user.id, PASSWORD, "another horse 2")
+    else:
+        await my_data.delete_account(services, user.id, PASSWORD)
+
+
+@pytest.mark.parametrize("how", ["revoke", "sign_out", "everywhere", "password", "delete"])
+async def test_a_cached_extension_token_ends_at_once(services, how):
+    user, token, raw, counted = await _used_extension_token(services)
+    other, other_raw = await accounts.issue_extension_token(services, user.id, "phone")
+    await accounts.authenticate(services, other_raw)
+    await _revoke(services, how, user, token)
+    with pytest.raises(Unauthorized, match="revoked"):
+        await accounts.authenticate(replace(services, store=counted), raw)
+    if how in ("revoke", "sign_out"):  # the account's other token lives on
+        assert await accounts.authenticate(services, other_raw) == user.id
+
+
+class _PausedTokens(_CountedStore):
+    """`get_api_token` held after its read until released (as `_PausedRecords`)."""
+
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self.read = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def get_api_token(self, token_hash: str):
+        found = await super().get_api_token(token_hash)
+        self.read.set()
+        await self.release.wait()
+        return found
+
+
+async def test_a_token_check_that_read_before_a_revocation_cannot_revive_the_token(services):
+    user, token, raw, _ = await _used_extension_token(services)
+    await sessions.forget_auth(services, user.id)  # nothing cached: the next check reads
+    paused = _PausedTokens(services.store)
+    checking = asyncio.create_task(accounts.authenticate(replace(services, store=paused), raw))
+    await asyncio.wait_for(paused.read.wait(), 10)  # it read the token as live ...
+    await accounts.revoke_token(services, user.id, token.id)  # ... then it was revoked ...
+    paused.release.set()
+    assert await checking == user.id  # ... and that check answers what it read,
+    with pytest.raises(Unauthorized):  # but it did not cache the revoked token
+        await accounts.authenticate(services, raw)
