@@ -9,13 +9,11 @@ extension token is found by its hash (`token_key`: its account and id, a hint th
 entry confirms, so it needs no forgetting of its own). Every change that could make the
 entry wrong forgets it (`forget_auth`): a sign-out, "sign out everywhere", a revoked token,
 a new password, a changed or verified address, a role change, an account merge, the
-account's deletion. Forgetting
-marks the entry (`FORGOTTEN`) rather than deleting it, and a check writes its entry only if
-the entry is still what it read (`cache_swap`): a check that read the database just before
-a sign-out (or a revocation) cannot bring the ended session back after it. A change made
-while the cache could
-not be reached (or from a CLI that shares no cache with the server: no Redis) holds within
-`AUTH_TTL`."""
+account's deletion. Forgetting marks the entry (`FORGOTTEN`) rather than deleting it, and a
+check writes its entry only if the entry is still what it read (`cache_swap`): a check that
+read the database just before a sign-out or a revocation cannot bring the ended session or
+token back after it. A change made while the cache could not be reached (or from a CLI that
+shares no cache with the server: no Redis) holds within `AUTH_TTL`."""
 
 from __future__ import annotations
 
@@ -52,9 +50,9 @@ def token_key(token_hash: str) -> str:
 
 
 async def forget_auth(services: Services, user_id: str | None) -> None:
-    """After a change to the account's sessions, address, role or identities: the next request
-    of each of its sessions is checked against the database again (and the account read
-    afresh). Never fails the change itself."""
+    """After a change to the account's sessions, tokens, address, role or identities: the next
+    request of each of its sessions and extension tokens is checked against the database
+    again (and the account read afresh). Never fails the change itself."""
     if not user_id:
         return
     try:  # not deleted but marked: a check that began before the change cannot refill them
