@@ -10,6 +10,9 @@ after the top-level object closes (trailing prose) is ignored.
 
 `parse_posts(text)` is the tolerant whole-answer parser; it raises `InvalidModelOutput`.
 `read_drafts(text)` also accepts an answer cut off mid-JSON, keeping its complete posts.
+
+`ChunkDecoder.feed(data)` reads the streamed chat completion itself (server-sent events, the
+bytes as they arrive) into the JSON chunks it carries, as plain dicts.
 """
 
 from __future__ import annotations
@@ -24,6 +27,49 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 
 class InvalidModelOutput(ValueError):
     """The model's answer holds no usable list of posts."""
+
+
+class StreamError(Exception):
+    """The answer stream failed after it began: the server sent an error event
+    (`{"error": …}`) or the connection broke. Retried like any connection error."""
+
+
+class ChunkDecoder:
+    """The `data:` payloads of a chat completion's event stream, decoded as JSON, up to
+    `data: [DONE]` (then `done`). An event may span several `data:` lines (joined with a
+    newline, per the SSE spec); other fields and comments are skipped. Bytes are kept only
+    until their line ends, so a held stream keeps no more than one partial line."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._data: list[bytes] = []
+        self.done = False
+
+    def feed(self, data: bytes) -> list[dict]:
+        chunks: list[dict] = []
+        *lines, self._tail = (self._tail + data).split(b"\n")
+        for line in lines:
+            line = line.removesuffix(b"\r")
+            if line:
+                if line.startswith(b"data:"):
+                    self._data.append(line[6:] if line[5:6] == b" " else line[5:])
+            elif self._data and not self.done:
+                self._dispatch(b"\n".join(self._data), chunks)
+                self._data = []
+        return chunks
+
+    def _dispatch(self, payload: bytes, chunks: list[dict]) -> None:
+        if payload.startswith(b"[DONE]"):
+            self.done = True
+            return
+        chunk = json.loads(payload)
+        if isinstance(chunk, dict):
+            if chunk.get("error"):
+                error = chunk["error"]
+                message = error.get("message") if isinstance(error, dict) else None
+                raise StreamError(message if isinstance(message, str) and message
+                                  else "An error occurred during streaming")
+            chunks.append(chunk)
 
 
 class PostStreamParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 
 import openai
@@ -306,8 +307,8 @@ async def test_streamed_posts_are_numbered_against_the_expected_count(make, llm)
 
 
 async def test_a_stream_cut_halfway_is_an_outage_and_is_retried(make, llm):
-    """A transport error mid-stream reaches us as the SDK's APIConnectionError: an
-    unavailable server, retried within the budget, never a crash of the LLM path."""
+    """A transport error mid-stream (read from the transport's byte stream, past the SDK) is
+    a StreamError: an unavailable server, retried within the budget, never a crash."""
     llm.script(Reply(cut=True, chunk_size=4))
     streamed = []
 
@@ -316,3 +317,29 @@ async def test_a_stream_cut_halfway_is_an_outage_and_is_retried(make, llm):
 
     thread = await make().generate(ARTICLE, ThreadOptions(), on_post)
     assert len(llm.calls) == 2 and thread.generator == "llm"
+
+
+SDK_PER_CALL = {"<class 'httpx2.Request'>", "<class 'httpx2.Response'>",
+                "<class 'httpx2.Headers'>", "<class 'openai.AsyncStream'>"}
+
+
+def sdk_objects() -> int:
+    gc.collect()
+    return sum(repr(type(o)) in SDK_PER_CALL for o in gc.get_objects())
+
+
+async def test_a_held_stream_keeps_only_the_connection_not_the_sdk_response(make, llm):
+    """While the model is mid-answer, the SDK's response, request and options are gone
+    (issue 18: each held stream kept ~20 kB of them, the article's copy in the body too)."""
+    gate = asyncio.Event()
+    llm.default = Reply(chunk_size=4, gate=gate)
+    generator = make()
+    before, held = sdk_objects(), []
+
+    async def on_post(i, text):
+        if not held:
+            held.append(sdk_objects())
+            gate.set()
+
+    thread = await generator.generate(ARTICLE, ThreadOptions(max_posts=4), on_post)
+    assert held == [before] and len(thread.posts) == 4

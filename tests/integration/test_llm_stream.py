@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.generate.llm_stream import (
+    ChunkDecoder,
     InvalidModelOutput,
     PostStreamParser,
+    StreamError,
     parse_posts,
     read_drafts,
 )
@@ -97,3 +99,27 @@ def test_raw_newlines_inside_strings_are_tolerated():
     answer = '{"posts": ["line one\nline two", "b"]}'  # a raw newline: invalid strict JSON
     assert parse_posts(answer) == ["line one\nline two", "b"]
     assert feed_in_chunks(answer, [5] * 10) == ["line one\nline two", "b"]
+
+
+def decode(stream: bytes, size: int) -> tuple[list[dict], bool]:
+    decoder, chunks = ChunkDecoder(), []
+    for i in range(0, len(stream), size):
+        chunks += decoder.feed(stream[i:i + size])
+    return chunks, decoder.done
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 1000])
+def test_sse_chunks_are_decoded_whatever_the_byte_boundaries(size):
+    stream = (b': keep-alive\r\n\r\nevent: ignored\ndata: {"a": 1}\n\n'
+              b'data:{"b": "\xc3\xa9"}\r\n\r\n'
+              b'data: {"c":\ndata: [3]}\n\ndata: [DONE]\n\ndata: {"late": 1}\n\n')
+    assert decode(stream, size) == ([{"a": 1}, {"b": "\u00e9"}, {"c": [3]}], True)
+
+
+def test_an_sse_stream_that_just_ends_is_not_done():
+    assert decode(b'data: {"a": 1}\n\ndata: {"b"', 5) == ([{"a": 1}], False)
+
+
+def test_an_error_event_mid_stream_is_a_stream_error():
+    with pytest.raises(StreamError, match="overloaded"):
+        decode(b'data: {"a": 1}\n\ndata: {"error": {"message": "overloaded"}}\n\n', 4)
