@@ -123,6 +123,8 @@ class _Recent:
 class _Shared:
     """A computation in progress and how many other callers await it."""
 
+    __slots__ = ("task", "waiting")  # one per held stream
+
     def __init__(self, task: asyncio.Task) -> None:
         self.task = task
         self.waiting = 0

@@ -50,6 +50,13 @@ _LOOSE_SCHEMA = {
 }
 
 
+# `identity`: the body uncompressed, as `ChunkDecoder` reads it. The SDK's retry count and
+# read timeout (per request, so omitted here): nothing a server needs, kept by every held
+# stream's transport request.
+_STREAM_HEADERS = {"Accept-Encoding": "identity", "X-Stainless-Retry-Count": openai.Omit(),
+                   "X-Stainless-Read-Timeout": openai.Omit()}
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -141,40 +148,66 @@ class ChatCaller:
 
     async def _stream(self, kwargs: dict, emitter: ProvisionalPosts) -> Answer:
         body = await self._open_stream(kwargs)
-        chunks = aiter(body)
-        decoder, parser, parts, usage = ChunkDecoder(), PostStreamParser(), [], None
+        chunks, answer = aiter(body), _StreamedAnswer()
         try:
-            while not decoder.done:
-                try:
-                    data = await anext(chunks)
-                except StopAsyncIteration:
-                    break
-                except Exception as exc:  # the transport's own error: the connection broke
-                    # (its read timeout waits `llm_timeout` after the last byte: the
-                    # generation's deadline, the same budget from before the call, comes first)
-                    raise StreamError(str(exc) or type(exc).__name__) from exc
-                for chunk in decoder.feed(data):
-                    usage = _usage(chunk.get("usage")) or usage
-                    for choice in chunk.get("choices") or ():
-                        piece = (choice.get("delta") or {}).get("content") or ""
-                        parts.append(piece)
-                        for draft in parser.feed(piece):
-                            await emitter.add(draft)
+            while not answer.done:
+                for draft in answer.feed(await _read(chunks)):
+                    await emitter.add(draft)
         finally:
             await body.aclose()
-        return Answer("".join(parts), usage)
+        return Answer("".join(answer.parts), answer.usage)
 
     async def _open_stream(self, kwargs: dict):
         """The streamed completion's body (the transport's byte stream) and nothing else:
         the SDK's response, request (with its copy of the article), headers and options are
         dropped as soon as the answer has begun, so a held stream keeps only the connection
         (`bench/sse_memory.py --sdk-floor`: 42 -> 19 kB per held stream). The SSE is read by
-        `ChunkDecoder`; `identity` keeps the bytes uncompressed, as it expects them."""
+        `ChunkDecoder` (`_STREAM_HEADERS`)."""
         raw = await self._client.chat.completions.with_raw_response.create(
             **kwargs, stream=True, stream_options={"include_usage": True},
-            extra_headers={"Accept-Encoding": "identity"},
+            extra_headers=_STREAM_HEADERS,
         )
         return raw.http_response.stream
+
+
+async def _read(chunks) -> bytes | None:
+    """The body's next bytes, None at its end; the transport's own errors (a connection that
+    broke) are a StreamError. Its read timeout waits `llm_timeout` after the last byte: the
+    generation's own deadline, the same budget counted from before the call, comes first."""
+    try:
+        return await anext(chunks)
+    except StopAsyncIteration:
+        return None
+    except Exception as exc:
+        raise StreamError(str(exc) or type(exc).__name__) from exc
+
+
+class _StreamedAnswer:
+    """A streamed answer so far: its text in parts, its usage, and the posts it closed. Only
+    this stays between reads (no chunk, no bytes), while the model writes on."""
+
+    __slots__ = ("_decoder", "_parser", "parts", "usage", "done")
+
+    def __init__(self) -> None:
+        self._decoder, self._parser = ChunkDecoder(), PostStreamParser()
+        self.parts: list[str] = []
+        self.usage: TokenUsage | None = None
+        self.done = False
+
+    def feed(self, data: bytes | None) -> list[str]:
+        """The posts these bytes closed; None: the body ended."""
+        if data is None:
+            self.done = True
+            return []
+        drafts = []
+        for chunk in self._decoder.feed(data):
+            self.usage = _usage(chunk.get("usage")) or self.usage
+            for choice in chunk.get("choices") or ():
+                piece = (choice.get("delta") or {}).get("content") or ""
+                self.parts.append(piece)
+                drafts += self._parser.feed(piece)
+        self.done = self._decoder.done
+        return drafts
 
 
 def _classify(exc: Exception) -> tuple[str, float | None, bool]:

@@ -53,8 +53,8 @@ async def create_thread(request: web.Request) -> web.StreamResponse:
         thread = await usecase.generate_thread(services, who, thread_request, admitted=True,
                                                body_key=key)
         return _answer(thread, None)
-    body = await parse_json(request, ThreadCreate, limit)
-    thread_request = _thread_request(body)
+    # the ThreadCreate is not kept: a stream holds the ThreadRequest alone while it lasts
+    thread_request = _thread_request(await parse_json(request, ThreadCreate, limit))
     if not wants_stream(request):
         thread = await usecase.generate_thread(services, who, thread_request, admitted=True)
         return web.json_response(out(ThreadOut, thread))
