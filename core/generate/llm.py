@@ -109,9 +109,10 @@ class LLMGenerator:
     async def _generate(self, article, options, on_post) -> Thread:
         bounds = post_bounds(article, options)
         source = Source.from_article(article)
-        messages = build_messages(
-            self._prompt, article, options, bounds, self._settings.llm_max_input_tokens
-        )
+        def messages() -> list[dict]:  # built per call, not kept while the answer streams
+            return build_messages(self._prompt, article, options, bounds,
+                                  self._settings.llm_max_input_tokens)
+
         deadline = asyncio.get_running_loop().time() + self._settings.llm_timeout
         try:
             async with asyncio.timeout_at(deadline):
@@ -137,12 +138,14 @@ class LLMGenerator:
         """Room for `posts` posts of up to ~300 tokens each (CJK), so a rambling model stops."""
         return min(_MAX_OUTPUT_TOKENS, 100 + 300 * posts)
 
-    def _count_tokens(self, messages: list[dict], answer: Answer) -> TokenUsage:
+    def _count_tokens(self, messages: Callable[[], list[dict]], answer: Answer) -> TokenUsage:
         """The API's `usage` when it reports one, else a cheap estimate; into the metrics."""
-        usage = answer.usage or TokenUsage(
-            estimate_tokens(messages[0]["content"] + messages[1]["content"]),
-            estimate_tokens(answer.text),
-        )
+        if answer.usage:
+            usage = answer.usage
+        else:
+            system, user = messages()
+            usage = TokenUsage(estimate_tokens(system["content"] + user["content"]),
+                               estimate_tokens(answer.text))
         self._metrics.llm_tokens.labels("prompt").inc(usage.prompt_tokens)
         self._metrics.llm_tokens.labels("completion").inc(usage.completion_tokens)
         return usage

@@ -2,7 +2,9 @@
 
 `ChatCaller.complete(messages, emitter, deadline, max_tokens)` makes the upstream call(s)
 for one generation and returns the raw answer text with token usage, or raises
-`LLMFailure(reason)`. One generation makes at most `1 + max_retries` requests, whatever
+`LLMFailure(reason)`. `messages()` builds the chat messages for each call: a streamed answer
+then holds neither them nor the SDK's request (which holds the article twice), only its
+connection. One generation makes at most `1 + max_retries` requests, whatever
 goes wrong: retries and response-format downgrades share that budget.
 
 Response format: `json_schema` (strict) first; a server whose answer says it does not
@@ -81,8 +83,8 @@ class ChatCaller:
         return MODES[self._mode]
 
     async def complete(
-        self, messages: list[dict], emitter: ProvisionalPosts | None, deadline: float,
-        max_tokens: int = 0,
+        self, messages: Callable[[], list[dict]], emitter: ProvisionalPosts | None,
+        deadline: float, max_tokens: int = 0,
     ) -> Answer:
         """The model's answer before `deadline` (event-loop time); `emitter` (streaming) gets
         each post as it completes. Raises `LLMFailure`, or `openai.APITimeoutError` (the
@@ -130,7 +132,17 @@ class ChatCaller:
         except TimeoutError:
             raise LLMFailure("llm_rate_limited", "outbound rate limit") from None
 
-    async def _call(self, messages: list[dict], mode: str, emitter, max_tokens: int) -> Answer:
+    async def _call(self, messages: Callable[[], list[dict]], mode: str, emitter,
+                    max_tokens: int) -> Answer:
+        if emitter is None:
+            done = await self._client.chat.completions.create(
+                **self._request(messages(), mode, max_tokens))
+            text = (done.choices[0].message.content or "") if done.choices else ""
+            return Answer(text, _usage(done.usage))
+        body = await self._open_stream(self._request(messages(), mode, max_tokens))
+        return await self._stream(body, emitter)
+
+    def _request(self, messages: list[dict], mode: str, max_tokens: int) -> dict:
         kwargs: dict = {"model": self._model, "messages": messages}
         if max_tokens > 0:
             kwargs[self._max_tokens_param] = max_tokens
@@ -140,14 +152,9 @@ class ChatCaller:
             kwargs["response_format"] = {"type": "json_object", "schema": _LOOSE_SCHEMA}
         elif mode == "json_object":
             kwargs["response_format"] = {"type": "json_object"}
-        if emitter is None:
-            done = await self._client.chat.completions.create(**kwargs)
-            text = (done.choices[0].message.content or "") if done.choices else ""
-            return Answer(text, _usage(done.usage))
-        return await self._stream(kwargs, emitter)
+        return kwargs
 
-    async def _stream(self, kwargs: dict, emitter: ProvisionalPosts) -> Answer:
-        body = await self._open_stream(kwargs)
+    async def _stream(self, body, emitter: ProvisionalPosts) -> Answer:
         chunks, answer = aiter(body), _StreamedAnswer()
         try:
             while not answer.done:
