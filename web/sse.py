@@ -30,6 +30,9 @@ def format_event(event: str, data: dict) -> bytes:
 
 
 class EventStream:
+    __slots__ = ("request", "heartbeat", "response", "_lock", "_task", "_gone", "_last_beat",
+                 "_beating")  # one per held stream
+
     def __init__(self, request: web.Request, heartbeat: float = 15.0) -> None:
         self.request = request
         self.heartbeat = heartbeat

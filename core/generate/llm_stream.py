@@ -84,35 +84,34 @@ class PostStreamParser:
 
     def feed(self, chunk: str) -> list[str]:
         out: list[str] = []
-        for ch in chunk:
+        start = 0  # where the open string's characters begin in this chunk
+        for i, ch in enumerate(chunk):
             if self._done:
                 break
             if self._in_string:
-                self._string_char(ch, out)
+                if self._escape:
+                    self._escape = False
+                elif ch == "\\":
+                    self._escape = True
+                elif ch == '"':
+                    self._in_string = False
+                    self._raw.append(chunk[start:i])
+                    self._close_string(out)
             elif not self._started:
                 if ch == "{":
                     self._started = True
                     self._stack.append(["obj", None, True])
+            elif ch == '"':
+                self._in_string, self._raw, start = True, [], i + 1
             else:
                 self._structural(ch)
+        if self._in_string:  # the string goes on in the next chunk: keep its part, in one piece
+            self._raw.append(chunk[start:])
         return out
-
-    def _string_char(self, ch: str, out: list[str]) -> None:
-        if self._escape:
-            self._escape = False
-        elif ch == "\\":
-            self._escape = True
-        elif ch == '"':
-            self._in_string = False
-            self._close_string(out)
-            return
-        self._raw.append(ch)
 
     def _structural(self, ch: str) -> None:
         top = self._stack[-1]
-        if ch == '"':
-            self._in_string, self._raw = True, []
-        elif ch in "{[":
+        if ch in "{[":
             self._stack.append(["obj" if ch == "{" else "arr", None, ch == "{"])
         elif ch in "}]":
             self._stack.pop()

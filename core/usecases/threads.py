@@ -166,6 +166,8 @@ async def admit(services: Services, caller: Caller) -> None:
 class _Delivery:
     """Passes posts to the caller's `on_post` and remembers whether one reached them."""
 
+    __slots__ = ("_on_post", "delivered")  # one per held stream
+
     def __init__(self, on_post: OnPost | None) -> None:
         self._on_post = on_post
         self.delivered = False
@@ -254,6 +256,8 @@ def worth_caching(thread: Thread) -> bool:
 class _Relay:
     """The first requester's `on_post`, until it leaves; a failing stream (its client hung
     up) never fails the shared computation."""
+
+    __slots__ = ("_on_post",)  # one per held stream
 
     def __init__(self, on_post: OnPost | None) -> None:
         self._on_post = on_post
