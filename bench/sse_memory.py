@@ -3,11 +3,15 @@
 
     .venv/bin/python bench/sse_memory.py [--streams 100] [--frames 12] [--top 25]
     .venv/bin/python bench/sse_memory.py --sdk-floor --streams 1000
+    .venv/bin/python bench/sse_memory.py --generator-floor --streams 1000
 
-`--sdk-floor`: no Threadr at all; this process holds `--streams` streamed completions with
-the `openai` SDK alone (its default client, as Threadr configures it) against the stand-in
-in a child process, and prints the RSS growth per held stream: the floor that any server
-relaying through the SDK pays on top of its own request handling.
+`--sdk-floor`: no server at all; this process holds `--streams` streamed completions against
+the stand-in in a child process and prints the RSS growth per held stream, with the `openai`
+SDK's own stream (`create(stream=True)`, the client as Threadr configures it).
+`--generator-floor`: the same through Threadr's LLM generator (`LLMGenerator.generate`, which
+reads the body itself and drops the SDK's response and request once the answer has begun):
+the floor that Threadr's server pays on top of its own request handling. One per run: a
+process reuses memory freed by a first measurement, and RSS would hide a second one.
 
 The server runs with a `sitecustomize` (from a temporary directory on its PYTHONPATH) that
 starts tracemalloc on SIGUSR2 (after a first stream warmed it up) and dumps a snapshot
@@ -161,13 +165,13 @@ asyncio.run(main())
 """
 
 
-def sdk_floor(streams: int) -> None:
+def floor(streams: int, measure) -> None:
     import subprocess
 
     standin = subprocess.Popen([sys.executable, "-c", STANDIN, str(REPO)],
                                stdout=subprocess.PIPE, text=True)
     try:
-        asyncio.run(_sdk_floor(standin.stdout.readline().strip(), streams))
+        asyncio.run(measure(standin.stdout.readline().strip(), streams))
     finally:
         standin.kill()
         standin.wait()
@@ -176,8 +180,11 @@ def sdk_floor(streams: int) -> None:
 async def _sdk_floor(base_url: str, streams: int) -> None:
     import openai
 
+    from core.generate.llm import _SDK_TELEMETRY
+
     client = openai.AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0,
-                                timeout=300)
+                                timeout=300, http_client=openai.DefaultAioHttpClient(timeout=300),
+                                default_headers={name: openai.Omit() for name in _SDK_TELEMETRY})
     messages = [{"role": "system", "content": "Answer in JSON."},
                 {"role": "user", "content": ARTICLE}]
     first = asyncio.Semaphore(0)
@@ -206,8 +213,53 @@ async def _sdk_floor(base_url: str, streams: int) -> None:
     hold.set()
     await asyncio.gather(*tasks)
     await client.close()
-    print(f"openai SDK alone: {streams} held streams, RSS +{(held - before) / streams:.1f} "
+    print(f"openai SDK's own stream: {streams} held streams, RSS +{(held - before) / streams:.1f} "
           "kB/stream")
+
+
+async def _generator_floor(base_url: str, streams: int) -> None:
+    from core.generate.llm import LLMGenerator
+    from core.metrics import Metrics
+    from core.models import Article, ThreadOptions
+    from core.settings import Settings
+
+    settings = Settings.from_env({}, generator="llm", openai_base_url=base_url,
+                                 openai_api_key="sk-bench", llm_timeout=300, llm_max_retries=0,
+                                 llm_rate_per_minute=100_000_000)
+    generator = LLMGenerator(settings, Metrics())
+    first = asyncio.Semaphore(0)
+
+    async def one(i: int) -> None:
+        posted = []
+
+        async def on_post(index: int, text: str) -> None:
+            if not posted:
+                posted.append(index)
+                first.release()
+
+        await generator.generate(Article(f"{ARTICLE} Stream {i}."), ThreadOptions(), on_post)
+
+    async def held(count: int) -> list[asyncio.Task]:
+        tasks = [asyncio.create_task(one(i)) for i in range(count)]
+        for _ in range(count):
+            await asyncio.wait_for(first.acquire(), 60)
+        return tasks
+
+    await _cancel(await held(1))  # warm: imports, pool (the stand-in holds until cancelled)
+    before = rss_kb(os.getpid())
+    tasks = await held(streams)
+    await asyncio.sleep(0.5)
+    after = rss_kb(os.getpid())
+    await _cancel(tasks)
+    await generator.close()
+    print(f"Threadr's LLM generator: {streams} held streams, RSS +{(after - before) / streams:.1f} "
+          "kB/stream")
+
+
+async def _cancel(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _release_after(first: asyncio.Semaphore, hold: asyncio.Event) -> None:
@@ -221,11 +273,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=12)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sdk-floor", action="store_true")
+    parser.add_argument("--generator-floor", action="store_true")
     args = parser.parse_args()
-    if args.sdk_floor:
+    if args.sdk_floor or args.generator_floor:
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        sdk_floor(args.streams)
+        floor(args.streams, _sdk_floor if args.sdk_floor else _generator_floor)
     else:
         asyncio.run(run(args))
 
