@@ -51,10 +51,16 @@ async def test_a_working_llm_answers_itself(make):
     (Reply(content="Sorry, I can only chat."), {}, "llm_invalid_output"),
     (Reply(status=429, headers={"Retry-After": "120"}), {}, "llm_rate_limited"),
 ])
+@pytest.mark.parametrize("streaming", [False, True])
 async def test_an_llm_failure_gives_the_offline_thread_with_its_reason(
-        make, llm, reply, changes, reason):
+        make, llm, reply, changes, reason, streaming):
     llm.default = reply
-    thread = await make(**changes).generate(ARTICLE, ThreadOptions())
+
+    async def on_post(i, text):
+        pass
+
+    thread = await make(**changes).generate(ARTICLE, ThreadOptions(),
+                                            on_post if streaming else None)
     assert thread.generator == "offline" and thread.fallback_reason == reason
     assert thread.posts and all(p.weighted_length <= 280 for p in thread.posts)
 
