@@ -203,8 +203,9 @@ async def _measure(session, process, url, count, ready, release) -> dict:
 def configuration(args) -> str:
     store = "PostgreSQL" if args.database_url else "SQLite embedded"
     counters = "Redis" if args.redis_url else "in-process counters"
-    return (f"{store} + {counters}; {os.cpu_count()} cores; {args.requests} requests at "
-            f"{args.concurrency} concurrent per scenario")
+    requests = ("request scenarios skipped" if args.skip_requests else
+                f"{args.requests} requests at {args.concurrency} concurrent per scenario")
+    return f"{store} + {counters}; {os.cpu_count()} cores; {requests}"
 
 
 def _cpu(r: dict, server_group: str = "threadr") -> str:
