@@ -37,6 +37,7 @@ from core.generate.select import choose, choose_lead
 from core.models import (
     DEFAULT_MAX_POSTS,
     Article,
+    LinkPolicy,
     Mode,
     Post,
     Source,
@@ -108,7 +109,9 @@ def summarize(article: Article, options: ThreadOptions) -> list[str]:
     upper = max(1, options.max_posts or DEFAULT_MAX_POSTS)
     tags = " ".join(f"#{w[:1].upper()}{w[1:]}" for w in top_keywords(ranked, title, options.hashtags))
     target = min(upper, _posts_needed(article.text))
-    plan = Plan(title, options, link, language_of(article), candidates, target, tags)
+    # the language only names the closing link post ("Full story:"): no guess without one
+    language = language_of(article) if link and options.link == LinkPolicy.LAST else None
+    plan = Plan(title, options, link, language, candidates, target, tags)
     kept = choose(ranked, choose_lead(ranked), lambda k: plan.count(k) <= target, plan.too_long)
     kept = plan.fill_short(kept, ranked)
     return plan.fit(kept, upper)

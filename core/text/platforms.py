@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.models import MAX_POST_LENGTH, Platform
 from core.text.graphemes import grapheme_count, grapheme_spans
@@ -98,8 +99,10 @@ def _mastodon_weights(text: str) -> list[int]:
     return weights
 
 
+@lru_cache(maxsize=64)
 def rules_for(platform: Platform | str = Platform.X, limit: int | None = None) -> Rules:
-    """The rules of `platform`; `limit` overrides the default (a Mastodon instance's maximum)."""
+    """The rules of `platform`; `limit` overrides the default (a Mastodon instance's maximum).
+    Cached (Rules is immutable): a generation asks for them dozens of times (numbering widths)."""
     platform = Platform(platform)
     if platform == Platform.BLUESKY:
         return Rules(platform, limit or BLUESKY_MAX_GRAPHEMES, grapheme_count,
