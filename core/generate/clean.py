@@ -48,9 +48,12 @@ _FURNITURE = re.compile(
 # then an opener and a lowercase word. "Plan A is" / "grade A students" are not cuts.
 # A capitalised preposition after a lowercase word, then a name and a comma, starts a
 # sentence ("…in a row On Wednesday, the Princess…"; not "…in In Bruges and…").
+# The white space is found first, the character before it checked after (`_GLUED_AFTER`): a
+# look-behind opening the pattern would be tried at every character.
 _GLUE = re.compile(
-    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{_OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+    rf"\s+(?=[A-Z])(?=(?:{_OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
 )
+_GLUED_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789%’'”)")
 _NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)
 _STOPS, _CLOSERS = ".!?…。！？｡।؟", "\"'”’»)]"
 _TERMINATED = re.compile(rf"[{_STOPS}][{re.escape(_CLOSERS)}]*$")
@@ -106,6 +109,8 @@ def unglue(paragraph: str) -> list[str]:
     """The paragraph cut where a caption runs into the next sentence."""
     pieces, start = [], 0
     for m in _GLUE.finditer(paragraph):
+        if not m.start() or paragraph[m.start() - 1] not in _GLUED_AFTER:
+            continue
         head = paragraph[start : m.start()]
         if len(head.split()) >= 4 and not _TERMINATED.search(head) and not _NOT_GLUE.search(head):
             pieces.append(head.strip())
@@ -124,7 +129,7 @@ def is_terminated(sentence: str) -> bool:
 def is_caption(sentence: str, alone: bool) -> bool:
     """A photo caption: "Label: caption", or unterminated text sharing its paragraph with
     other sentences (`alone`: the paragraph's only sentence, e.g. a list item)."""
-    label = _LABEL.match(sentence)
+    label = ":" in sentence and _LABEL.match(sentence)  # most sentences hold no colon
     if label and not _SAYING.search(label.group(0)):
         return True
     return not alone and not is_terminated(sentence)

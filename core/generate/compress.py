@@ -29,6 +29,9 @@ _CONTRASTIVE = re.compile(
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?…])")
 _SPACES = re.compile(r"\s{2,}")
+# In printable ASCII the only white space is " " (`str.isprintable`): there both patterns above
+# match only where a space comes before a space or one of their stops.
+_SPACE_PAIR = re.compile(r" [ ,.;:!?]")
 _DIGIT = re.compile(r"\d")
 
 
@@ -40,9 +43,15 @@ def compress(sentence: str, follows_previous: bool = False, *, aggressive: bool 
     """
     text = _drop_parentheticals(sentence)
     text = _drop_filler(text, keep_contrast=follows_previous and not aggressive)
-    text = _SPACE_BEFORE_PUNCT.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = _tidy(text).strip()
     return text or sentence.strip()
+
+
+def _tidy(text: str) -> str:
+    """No space before punctuation, runs of white space collapsed."""
+    if text.isascii() and text.isprintable() and not _SPACE_PAIR.search(text):
+        return text  # nothing for either pattern: most sentences
+    return _SPACES.sub(" ", _SPACE_BEFORE_PUNCT.sub("", text))
 
 
 def _drop_parentheticals(text: str) -> str:

@@ -132,7 +132,8 @@ def is_boilerplate(sentence: str) -> bool:
 
 def is_heading(sentence: str) -> bool:
     """A short line without a closing stop: a heading or a caption, not a key point."""
-    return not _TERMINAL.search(sentence) and len(tokenize(sentence)) < 12
+    # a stop ends the text or comes before its final newline: searched for there only
+    return not _TERMINAL.search(sentence, len(sentence) - 2) and len(tokenize(sentence)) < 12
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,18 +5,27 @@ that matter (white space of every kind, stops, closers, quote marks, brackets, m
 from __future__ import annotations
 
 import re
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.generate import clean, compress, sentences
 
-PIECES = ["a", "B", "word", "The", "3", "12", ".", "!", "?", "…", "。", "\"", "'", "”", "’",
+PIECES = ["a", "B", "word", "The", "3", "12", ".", "!", "?", "…", ",", ";", ":", "。", "\"", "'", "”", "’",
           "“", "‘", "»", ")", "]", "(", "[", "（", "）", " ", "  ", "\t", "\n", "\n\n", "\r\n",
           "\u00a0", "\u2003", "\u3000", "\x0c", "\u2028", "\x85", "(CNN)", "(pictured)",
           "[3]", "Visit site", "Buy now", "1. ", "2. ", "日本", "é"]
 texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 _NEWLINES = re.compile(r"\s*\n\s*")  # the former split_paragraphs
+# the former clean._GLUE: the character before the white space checked by a look-behind
+_GLUE_LOOKBEHIND = re.compile(
+    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{clean._OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+)
+_WORDS = ["the", "The", "It", "On", "In", "After", "Bruges", "Wednesday,", "plan", "A", "a", "x",
+          "9", "50%", "’", "'", "”", ")", ".", ",", "é", "É", "日本", "Police", ""]
+glued = st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from([" ", "", "  ", "\t", "\u00a0"])),
+                 max_size=24).map(lambda parts: "".join(w + space for w, space in parts))
 
 
 @settings(max_examples=2000, deadline=None)
@@ -66,3 +75,33 @@ def test_the_quote_precheck_skips_only_texts_without_quote_marks(text):
 
     if rank._QUOTE.search(text):
         assert any(q in text for q in rank._QUOTE_MARKS)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", " ", "  ", ",", ".", ";", ":", "!", "?", "-", "…", "\t",
+                                 "\x1f", "\u00a0", "\u3000"]), max_size=12).map("".join))
+def test_tidy_skips_only_texts_the_patterns_leave_alone(text):
+    expected = compress._SPACES.sub(" ", compress._SPACE_BEFORE_PUNCT.sub("", text))
+    assert compress._tidy(text) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(glued)
+def test_unglue_cuts_where_the_look_behind_pattern_did(text):
+    with patch.object(clean, "_GLUE", _GLUE_LOOKBEHIND):
+        expected = clean.unglue(text)
+    assert clean.unglue(text) == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["Label", "word", "The", "said", " ", ": ", ":", ".", "!", "”", "\n",
+                                 "\r\n", "é"]), max_size=10).map("".join))
+def test_is_heading_and_is_caption_match_the_unconditional_scans(text):
+    from core.generate import rank
+
+    heading = not rank._TERMINAL.search(text) and len(rank.tokenize(text)) < 12
+    assert rank.is_heading(text) == heading
+    label = clean._LABEL.match(text)
+    caption = (label is not None and not clean._SAYING.search(label.group(0))) or not (
+        clean.is_terminated(text))
+    assert clean.is_caption(text, alone=False) == caption
