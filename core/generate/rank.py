@@ -60,6 +60,7 @@ _NO_SPACE = CJK + "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # + Thai, Lao, Myan
 _DENSE = re.compile(f"([{_NO_SPACE}]+)")
 # A word: letters/digits, then letters, digits, combining marks (Indic vowel signs…), ' and -.
 _WORD = re.compile(r"[^\W_][\w\u0300-\u036f\u0900-\u0dff\u0e31-\u0e4e'’-]*")
+_ASCII_WORD = re.compile(r"[a-z0-9][a-z0-9_'-]*")  # what _WORD finds in lower-case ASCII
 _HASHTAG_WORD = re.compile(r"[^\W\d_]{4,}")
 # A direct quotation: opens on a quote mark, or a quote closes before "said"/"added".
 _QUOTE = re.compile(r"^[\"'“‘«„]|[\"'”’»],?\s+(?:[\w.]+\s+){0,3}(?:said|says|added|told)\b")
@@ -109,8 +110,19 @@ def sentences_of(text: str) -> list[Sentence]:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased content tokens: words, or character bigrams for unspaced scripts."""
+    lower = text.lower()
+    if not lower.isascii():
+        return _tokens(lower)
+    words = _ASCII_WORD.findall(lower)  # most text: `_tokens` without its non-ASCII cases
+    if "'" in lower or "-" in lower:
+        words = [w.rstrip("'-") for w in words]
+    return [w for w in words if w not in _STOPWORDS]
+
+
+def _tokens(lower: str) -> list[str]:
+    """`tokenize` of lower-cased text in any script."""
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(lower):
         if not word.isascii() and _DENSE.search(word):
             for i, part in enumerate(_DENSE.split(word)):
                 if i % 2:  # a dense run: its character bigrams

@@ -12,7 +12,7 @@ from functools import cache
 
 from core.models import MAX_POST_LENGTH
 from core.text import datafiles as data
-from core.text.urls import find_urls
+from core.text.urls import find_urls, may_hold_url
 
 URL_LENGTH = 23
 EMOJI_LENGTH = 2
@@ -33,9 +33,13 @@ def normalize(text: str) -> str:
 
 def weighted_length(text: str) -> int:
     """The length X shows for `text` (a post is valid when it is 1..MAX_POST_LENGTH)."""
-    if text.isascii() and "." not in text:
+    if text.isascii() and not may_hold_url(text):  # NFC already; "\r\n" counts one
         return len(text) - text.count("\r\n")
-    text = normalize(text)
+    return _counted(normalize(text))
+
+
+def _counted(text: str) -> int:
+    """The length of normalized text: 23 per URL, the rest by `_plain_length`."""
     total = 0
     pos = 0
     for start, end in find_urls(text):

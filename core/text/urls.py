@@ -155,9 +155,12 @@ def url_finder() -> UrlFinder:
 
 def find_urls(text: str) -> list[tuple[int, int]]:
     """Spans of the URLs twitter-text would detect in `text` (already NFC, ``\\n`` endings)."""
-    if "." not in text or not _DOT_LETTER.search(text):
-        return []
-    return url_finder().find(text)
+    return url_finder().find(text) if may_hold_url(text) else []
+
+
+def may_hold_url(text: str) -> bool:
+    """False when `text` surely holds no URL (most text: no "." before a letter)."""
+    return "." in text and _DOT_LETTER.search(text) is not None
 
 
 # Every URL holds "." + a TLD (a letter first: tests/unit/test_text_urls.py checks the list) or

@@ -105,3 +105,12 @@ def test_is_heading_and_is_caption_match_the_unconditional_scans(text):
     caption = (label is not None and not clean._SAYING.search(label.group(0))) or not (
         clean.is_terminated(text))
     assert clean.is_caption(text, alone=False) == caption
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Word", "the", "THE", "x9", "9", "_", "'", "-", "’", " ", ".", "é",
+                                 "\u212a", "日本", "\u0301"]), max_size=12).map("".join))
+def test_tokenize_of_ascii_text_is_the_general_tokenizer(text):
+    from core.generate import rank
+
+    assert rank.tokenize(text) == rank._tokens(text.lower())

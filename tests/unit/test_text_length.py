@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.text import MAX_POST_LENGTH, find_urls, normalize, weighted_length
 from tests.shared import SHARED, shared_path
@@ -101,6 +103,15 @@ def test_crlf_counts_as_one_line_break_and_text_is_nfc():
 def test_pure_ascii_without_dot_is_its_length():
     assert weighted_length("x" * 500) == 500
     assert weighted_length("") == 0
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "x.com", "3.5", ".", ". ", "co", " ", "\r\n", "\r", "\n", "/",
+                                 "http://", "e.g.", ".A", "._", "é"]), max_size=10).map("".join))
+def test_the_ascii_shortcut_counts_what_the_full_count_does(text):
+    from core.text import length
+
+    assert weighted_length(text) == length._counted(normalize(text))
 
 
 def test_cjk_counts_two_and_light_punctuation_one():
