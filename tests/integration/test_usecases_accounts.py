@@ -34,6 +34,7 @@ from core.store.account_records import AccountRecords
 from core.store.sql import sql_db_for
 from core.usecases import accounts, sessions
 from core.usecases.premium import forget_plan
+from tests.fixtures.spies import CallLog
 
 PASSWORD = "correct horse battery"
 
@@ -322,24 +323,9 @@ async def test_a_session_check_that_read_before_a_sign_out_cannot_revive_the_ses
         await sessions.principal(services, token)
 
 
-class _Counted:
-    """The services' counters, counting each call (one call: one round trip)."""
-
-    def __init__(self, counters) -> None:
-        self._counters = counters
-        self.calls: list[str] = []
-
-    def __getattr__(self, name):
-        method = getattr(self._counters, name)
-
-        def counted(*args):
-            self.calls.append(name)
-            return method(*args)
-        return counted
-
-
-def _counted(services) -> tuple[Services, _Counted]:
-    counted = _Counted(services.cache)
+def _counted(services) -> tuple[Services, CallLog]:
+    """The services with their counters' calls written down (one call: one round trip)."""
+    counted = CallLog(services.cache)
     quotas = Quotas(counted, services.settings, services.metrics, clock=services.clock)
     return replace(services, cache=counted, quotas=quotas), counted
 
@@ -401,29 +387,14 @@ async def test_nothing_read_with_an_ended_session_is_answered(services, read):
                else accounts.signed_in_account(services, other))
 
 
-class _CountedStore:
-    """The real store, counting extension-token lookups in the database."""
-
-    def __init__(self, store) -> None:
-        self._store = store
-        self.lookups = 0
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-    async def get_api_token(self, token_hash: str):
-        self.lookups += 1
-        return await self._store.get_api_token(token_hash)
-
-
 async def _used_extension_token(services):
     """An extension token used until its check is cached; (user, token, raw, counted store)."""
     user, _ = await signup(services, "ada@example.com")
     token, raw = await accounts.issue_extension_token(services, user.id, "laptop")
-    counted = _CountedStore(services.store)
+    counted = CallLog(services.store)
     for _ in range(3):  # whose it is, then its account's entry: cached from the third on
         assert await accounts.authenticate(replace(services, store=counted), raw) == user.id
-    assert counted.lookups == 2
+    assert counted.calls.count("get_api_token") == 2
     return user, token, raw, counted
 
 
@@ -433,7 +404,7 @@ async def test_a_used_extension_token_is_checked_without_the_database(services):
     for _ in range(3):
         who = await sessions.principal(cached, f"Bearer {raw}")
         assert (who.user_id, who.token_id, who.session_id) == (user.id, token.id, None)
-    assert counted.lookups == 2
+    assert counted.calls.count("get_api_token") == 2
     assert not who.verified  # what the database said: the address is not confirmed
     await services.records.set_email(user.id, user.email, services.clock())
     await sessions.forget_auth(services, user.id)  # as verification does
@@ -467,7 +438,7 @@ async def test_a_cached_extension_token_ends_at_once(services, how):
         assert await accounts.authenticate(services, other_raw) == user.id
 
 
-class _PausedTokens(_CountedStore):
+class _PausedTokens(CallLog):
     """`get_api_token` held after its read until released (as `_PausedRecords`)."""
 
     def __init__(self, store) -> None:
@@ -476,7 +447,7 @@ class _PausedTokens(_CountedStore):
         self.release = asyncio.Event()
 
     async def get_api_token(self, token_hash: str):
-        found = await super().get_api_token(token_hash)
+        found = await self.wrapped.get_api_token(token_hash)
         self.read.set()
         await self.release.wait()
         return found

@@ -10,36 +10,18 @@ import json
 import pytest
 
 from core.bootstrap import build_services
+from tests.fixtures.spies import CallLog
 from tests.web.conftest import ARTICLE, mark_verified, register
 from web.app import create_app
 
 OTHER = ARTICLE.replace("Cities", "Towns")
 
 
-class _StoreSpy:
-    """The real store, with every method call written down."""
-
-    def __init__(self, store) -> None:
-        self._store = store
-        self.calls: list[str] = []
-
-    def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            return attr(*args, **kwargs)
-
-        return call
-
-
 @pytest.fixture
 async def one_a_day(web_settings):
     settings = web_settings.with_(free_daily_quota=1)
     async with build_services(settings) as services:
-        spy = _StoreSpy(services.store)
+        spy = CallLog(services.store)
         yield settings, dataclasses.replace(services, store=spy), spy
 
 
