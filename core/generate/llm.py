@@ -48,8 +48,8 @@ class LLMGenerator:
         """`clock` drives the breaker's cooldown, `sleep` the retry backoff (tests inject both)."""
         self._settings, self._metrics = settings, metrics
         self._owns_client = client is None
-        # The SDK over aiohttp (already the server's HTTP stack) rather than httpx/httpcore:
-        # a held stream costs ~4 kB less (`bench/sse_memory.py --sdk-floor`: 46 -> 42 kB).
+        # Whole answers: the SDK over aiohttp, already the server's HTTP stack (streamed
+        # answers go over aiohttp directly, `llm_call._StreamClient`).
         self._client = client or openai.AsyncOpenAI(
             api_key=settings.openai_api_key.reveal() or "not-needed",
             base_url=settings.openai_base_url or None,
@@ -70,7 +70,8 @@ class LLMGenerator:
         )
 
     async def close(self) -> None:
-        """Close the HTTP client this generator made (a passed-in client is the caller's)."""
+        """Close the HTTP clients this generator made (a passed-in client is the caller's)."""
+        await self._caller.close()
         if self._owns_client:
             await self._client.close()
 

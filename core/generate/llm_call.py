@@ -3,8 +3,9 @@
 `ChatCaller.complete(messages, emitter, deadline, max_tokens)` makes the upstream call(s)
 for one generation and returns the raw answer text with token usage, or raises
 `LLMFailure(reason)`. `messages()` builds the chat messages for each call: a streamed answer
-then holds neither them nor the SDK's request (which holds the article twice), only its
-connection. One generation makes at most `1 + max_retries` requests, whatever
+then holds neither them nor its request, only its connection. Whole answers come through the
+`openai` SDK; streamed ones over aiohttp directly (`_StreamClient`), with the SDK client's
+endpoint, key, organization and project. One generation makes at most `1 + max_retries` requests, whatever
 goes wrong: retries and response-format downgrades share that budget.
 
 Response format: `json_schema` (strict) first; a server whose answer says it does not
@@ -20,10 +21,12 @@ by the budget and the deadline.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 import openai
 from aiolimiter import AsyncLimiter
 
@@ -52,11 +55,9 @@ _LOOSE_SCHEMA = {
 }
 
 
-# `identity`: the body uncompressed, as `ChunkDecoder` reads it. The SDK's retry count and
-# read timeout (per request, so omitted here): nothing a server needs, kept by every held
-# stream's transport request.
-_STREAM_HEADERS = {"Accept-Encoding": "identity", "X-Stainless-Retry-Count": openai.Omit(),
-                   "X-Stainless-Read-Timeout": openai.Omit()}
+_ERROR_BODY_LIMIT = 64 * 1024  # bytes of an error answer read for its message
+# As many connections as the SDK's own pool allows (`openai.DEFAULT_CONNECTION_LIMITS`).
+_STREAM_CONNECTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class ChatCaller:
         # OpenAI itself wants max_completion_tokens (its reasoning models refuse max_tokens);
         # compatible servers (llama.cpp, vLLM, Ollama) all know max_tokens.
         self._max_tokens_param = "max_tokens" if compatible_server else "max_completion_tokens"
+        self._streams = _StreamClient(client)
+
+    async def close(self) -> None:
+        await self._streams.close()
 
     @property
     def mode(self) -> str:
@@ -99,7 +104,7 @@ class ChatCaller:
                 answer = await self._call(messages, MODES[mode], emitter, max_tokens)
             except openai.APITimeoutError:
                 raise
-            except (openai.APIError, StreamError) as exc:  # the SDK wraps its transport's too
+            except (openai.APIError, UpstreamStatus, StreamError, aiohttp.ClientError) as exc:
                 reason, wait = self._after_failure(exc, mode, sent, deadline - loop.time())
                 if wait is None or sent == budget:
                     raise LLMFailure(reason, f"after {sent} call(s)") from None
@@ -139,8 +144,8 @@ class ChatCaller:
                 **self._request(messages(), mode, max_tokens))
             text = (done.choices[0].message.content or "") if done.choices else ""
             return Answer(text, _usage(done.usage))
-        body = await self._open_stream(self._request(messages(), mode, max_tokens))
-        return await self._stream(body, emitter)
+        response = await self._streams.open(self._request(messages(), mode, max_tokens))
+        return await self._stream(response, emitter)
 
     def _request(self, messages: list[dict], mode: str, max_tokens: int) -> dict:
         kwargs: dict = {"model": self._model, "messages": messages}
@@ -154,33 +159,80 @@ class ChatCaller:
             kwargs["response_format"] = {"type": "json_object"}
         return kwargs
 
-    async def _stream(self, body, emitter: ProvisionalPosts) -> Answer:
-        chunks, answer = aiter(body), _StreamedAnswer()
+    async def _stream(self, response: aiohttp.ClientResponse, emitter: ProvisionalPosts) -> Answer:
+        chunks, answer = aiter(response.content.iter_any()), _StreamedAnswer()
         try:
             while not answer.done:
                 for draft in answer.feed(await _read(chunks)):
                     await emitter.add(draft)
         finally:
-            await body.aclose()
+            response.close()  # a connection left mid-answer is not reused
         return Answer("".join(answer.parts), answer.usage)
 
-    async def _open_stream(self, kwargs: dict):
-        """The streamed completion's body (the transport's byte stream) and nothing else:
-        the SDK's response, request (with its copy of the article), headers and options are
-        dropped as soon as the answer has begun, so a held stream keeps only the connection
-        (traced live memory of the call while held: 36 -> 16 kB, the stream's connection
-        ~10 kB of it). The SSE is read by `ChunkDecoder` (`_STREAM_HEADERS`)."""
-        raw = await self._client.chat.completions.with_raw_response.create(
-            **kwargs, stream=True, stream_options={"include_usage": True},
-            extra_headers=_STREAM_HEADERS,
-        )
-        return raw.http_response.stream
+
+class _StreamClient:
+    """Streamed completions over aiohttp directly, to the SDK client's own endpoint with its
+    key, organization and project: a held stream keeps its connection, the response and our
+    reader, nothing else (`bench/sse_memory.py`: 1,000 held streams through the SDK's own
+    stream cost 37.7 kB each, over aiohttp directly 15.5 kB; the SDK's request machinery,
+    held until the first byte, is most of the difference). Answers other than 2xx raise
+    `UpstreamStatus`, read and classified like the SDK's `APIStatusError`. No timeout of its
+    own: the generation's deadline bounds the connect, the wait and every read."""
+
+    __slots__ = ("_url", "_headers", "_session")
+
+    def __init__(self, client: openai.AsyncOpenAI) -> None:
+        self._url = f"{str(client.base_url).rstrip('/')}/chat/completions"
+        self._headers = {
+            "Authorization": f"Bearer {client.api_key}", "Content-Type": "application/json",
+            "Accept": "text/event-stream", "User-Agent": client.user_agent,
+            "Accept-Encoding": "identity",  # `ChunkDecoder` reads the bytes as sent
+        }
+        if client.organization:
+            self._headers["OpenAI-Organization"] = client.organization
+        if client.project:
+            self._headers["OpenAI-Project"] = client.project
+        self._session: aiohttp.ClientSession | None = None
+
+    async def open(self, kwargs: dict) -> aiohttp.ClientResponse:
+        """The response to a streamed completion once its 2xx headers are in."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=_STREAM_CONNECTIONS),
+                timeout=aiohttp.ClientTimeout(total=None), trust_env=True,
+                auto_decompress=False, raise_for_status=False)
+        body = json.dumps({**kwargs, "stream": True, "stream_options": {"include_usage": True}},
+                          ensure_ascii=False).encode()
+        response = await self._session.post(self._url, data=body, headers=self._headers)
+        if response.status < 300:
+            return response
+        try:
+            error = await response.content.read(_ERROR_BODY_LIMIT)
+        finally:
+            response.close()
+        raise UpstreamStatus(response.status, response.headers.get("retry-after"), error)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class UpstreamStatus(Exception):
+    """A streamed completion answered with an error status (the SDK's `APIStatusError` for
+    the calls it makes itself)."""
+
+    def __init__(self, status: int, retry_after: str | None, body: bytes) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.retry_after = status, retry_after
+        try:
+            self.body = json.loads(body)
+        except ValueError:
+            self.body = body.decode("utf-8", "replace")
 
 
 async def _read(chunks) -> bytes | None:
     """The body's next bytes, None at its end; the transport's own errors (a connection that
-    broke) are a StreamError. Its read timeout waits `llm_timeout` after the last byte: the
-    generation's own deadline, the same budget counted from before the call, comes first."""
+    broke) are a StreamError. The generation's deadline bounds each wait."""
     try:
         return await anext(chunks)
     except StopAsyncIteration:
@@ -217,14 +269,24 @@ class _StreamedAnswer:
         return drafts
 
 
+def _status(exc: Exception) -> tuple[int, str | None, object] | None:
+    """(status, Retry-After, error body) of an error answer, None for a broken connection."""
+    if isinstance(exc, UpstreamStatus):
+        return exc.status, exc.retry_after, exc.body
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code, exc.response.headers.get("retry-after"), \
+            exc.body or exc.message
+    return None
+
+
 def _classify(exc: Exception) -> tuple[str, float | None, bool]:
     """(fallback reason, Retry-After seconds, worth retrying) for a failed call."""
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        reason = "llm_rate_limited" if status == 429 else "llm_unavailable"
-        retryable = status >= 500 or status in (408, 409, 429)
-        return reason, parse_retry_after(exc.response.headers.get("retry-after")), retryable
-    return "llm_unavailable", None, True
+    answered = _status(exc)
+    if answered is None:
+        return "llm_unavailable", None, True
+    status, retry_after, _ = answered
+    reason = "llm_rate_limited" if status == 429 else "llm_unavailable"
+    return reason, parse_retry_after(retry_after), status >= 500 or status in (408, 409, 429)
 
 
 _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\bschema\b|grammar",
@@ -233,20 +295,20 @@ _FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object|\bschema\b|
 
 def _format_refused(exc: Exception) -> bool:
     """Does this error answer say the requested response format is not supported?"""
-    if not isinstance(exc, openai.APIStatusError):
+    answered = _status(exc)
+    if answered is None:
         return False
-    status = exc.status_code
+    status, _, body = answered
     if status not in (400, 415, 422) and status < 500:
         return False
-    return bool(_FORMAT_WORDS.search(_error_text(exc)))
+    return bool(_FORMAT_WORDS.search(_error_text(body)))
 
 
-def _error_text(exc: openai.APIStatusError) -> str:
-    body = exc.body
+def _error_text(body: object) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         return str(inner.get("message", inner) if isinstance(inner, dict) else inner)
-    return str(body or exc.message or "")
+    return str(body or "")
 
 
 def _usage(usage) -> TokenUsage | None:

@@ -92,6 +92,29 @@ async def test_the_answer_length_is_bounded_by_the_post_count(make, llm):
     assert [c.get("max_tokens") for c in llm.calls] == [1600, 3700]
 
 
+async def test_streamed_and_whole_calls_carry_the_key_organization_and_project(settings, llm,
+                                                                                 metrics):
+    """The streamed call is made over aiohttp directly (not the SDK's request machinery): it
+    must still send what the SDK would, from the SDK client's own configuration."""
+    client = openai.AsyncOpenAI(base_url=llm.base_url, api_key="sk-live-123", max_retries=0,
+                                organization="org-7", project="proj-9")
+    generator = LLMGenerator(llm_settings(settings, llm.base_url), metrics, client=client)
+
+    async def on_post(i, text):
+        pass
+
+    await generator.generate(ARTICLE, ThreadOptions(max_posts=4), on_post)
+    await generator.generate(ARTICLE, ThreadOptions(max_posts=5))
+    await generator.close()
+    await client.close()
+    assert [c.get("stream", False) for c in llm.calls] == [True, False]
+    for headers in llm.headers:
+        assert headers["Authorization"] == "Bearer sk-live-123"
+        assert (headers["OpenAI-Organization"], headers["OpenAI-Project"]) == ("org-7", "proj-9")
+        assert headers["Content-Type"] == "application/json"
+    assert llm.headers[0]["Accept"] == "text/event-stream"
+
+
 async def test_openai_itself_is_sent_max_completion_tokens(settings, llm, metrics):
     client = openai.AsyncOpenAI(base_url=llm.base_url, api_key="sk-test", max_retries=0)
     config = llm_settings(settings, "")  # no OPENAI_BASE_URL: the official API
@@ -320,7 +343,8 @@ async def test_a_stream_cut_halfway_is_an_outage_and_is_retried(make, llm):
 
 
 SDK_PER_CALL = {"<class 'httpx2.Request'>", "<class 'httpx2.Response'>",
-                "<class 'httpx2.Headers'>", "<class 'openai.AsyncStream'>"}
+                "<class 'httpx2.Headers'>", "<class 'openai.AsyncStream'>",
+                "<class 'aiohttp.client_reqrep.ClientRequest'>"}
 
 
 def sdk_objects() -> int:

@@ -63,6 +63,7 @@ class OpenAIStandIn:
         self.model = model
         self.default = Reply()
         self.calls: list[dict] = []
+        self.headers: list = []  # each call's request headers
         self.streams_finished = 0
         self._script: deque[Reply] = deque()
         self._closing = asyncio.Event()
@@ -88,6 +89,7 @@ class OpenAIStandIn:
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.calls.append(body)
+        self.headers.append(request.headers.copy())  # case-insensitive
         reply = self._script.popleft() if self._script else self.default
         fmt = _format_kind(body.get("response_format"))
         if fmt in self.refuse:
