@@ -8,7 +8,6 @@ agree. Timeouts are short and the client never retries by itself: a dead Redis a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections import deque
 from collections.abc import Sequence
@@ -88,7 +87,8 @@ class _Multiplexed:
 
     redis-py makes and hands over the connection (address, TLS, AUTH, SELECT, the Sentinel's
     current master); after that the traffic is hiredis' packer and parser on the connection's
-    streams: a few µs of CPU a command, where a redis-py pipeline took ~35 µs a round."""
+    transport, replies parsed as they arrive (no reader task to wake): a few µs of CPU a
+    command, where a redis-py pipeline took ~35 µs a round."""
 
     def __init__(self, pool, timeout: float) -> None:
         self._pool = pool
@@ -131,80 +131,84 @@ class _Multiplexed:
             await self._line.close()
 
 
-class _Line:
-    """One connection of `_Multiplexed`: the replies due, read in order. No reply for
-    `timeout` seconds while one is due (one timer a connection, not one a command), or a
-    broken connection, fails every command waiting on it; the next command opens a new one."""
+class _Line(asyncio.Protocol):
+    """One connection of `_Multiplexed`: the replies due, parsed as they arrive (this takes
+    over the connection's transport from redis-py's stream once its handshake is done). No
+    reply for `timeout` seconds while one is due (one timer a connection, not one a command),
+    or a broken connection, fails every command waiting on it; the next command opens a new
+    one."""
 
     def __init__(self, pool, connection, timeout: float) -> None:
         self._pool = pool
         self._connection = connection
         self._timeout = timeout
-        # the connection's own streams: after its handshake nothing else reads or writes them
-        self._writer: asyncio.StreamWriter = connection._writer  # noqa: SLF001
         self._waiting: deque[asyncio.Future] = deque()
         self._progress = 0.0  # loop time of the last reply, or of a write to an idle line
         self._watchdog: asyncio.TimerHandle | None = None
+        self._parser = hiredis.Reader(notEnoughData=_MORE)
         self.broken = False
-        loop = asyncio.get_running_loop()
-        self._reading = loop.create_task(self._read(connection._reader))  # noqa: SLF001
+        self._loop = asyncio.get_running_loop()
+        self._released = self._loop.create_future()
+        self._transport: asyncio.Transport = connection._writer.transport  # noqa: SLF001
+        self._streams = self._transport.get_protocol()  # told when the connection ends
+        self._transport.set_protocol(self)
 
     def write(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
         live = [(command, future) for command, future in batch if not future.done()]
         if not live:
             return
         if not self._waiting:
-            self._progress = asyncio.get_running_loop().time()
+            self._progress = self._loop.time()
             if self._watchdog is None:
-                self._watchdog = asyncio.get_running_loop().call_at(
-                    self._progress + self._timeout, self._check)
-        self._writer.write(b"".join([hiredis.pack_command(command) for command, _ in live]))
+                self._watchdog = self._loop.call_at(self._progress + self._timeout, self._check)
+        self._transport.write(b"".join([hiredis.pack_command(command) for command, _ in live]))
         self._waiting.extend(future for _, future in live)
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        parser = hiredis.Reader(notEnoughData=_MORE)
-        waiting = self._waiting
-        loop = asyncio.get_running_loop()
+    def data_received(self, data: bytes) -> None:
+        self._progress = self._loop.time()
+        parser, waiting = self._parser, self._waiting
         try:
-            while not self.broken:
-                data = await reader.read(1 << 16)
-                if not data:
-                    raise RedisConnectionError("Redis closed the connection")
-                self._progress = loop.time()
-                parser.feed(data)
-                while (reply := parser.gets()) is not _MORE:
-                    future = waiting.popleft()
-                    if isinstance(reply, hiredis.ReplyError):
-                        reply = _error(str(reply))
-                        if not future.done():
-                            future.set_exception(reply)
-                        if isinstance(reply, ReadOnlyError):  # a demoted master
-                            raise reply
-                    elif not future.done():  # else its caller left
-                        future.set_result(reply)
-        except asyncio.CancelledError:
-            self._break(RedisConnectionError("Redis connection closed"))
-            raise
+            parser.feed(data)
+            while (reply := parser.gets()) is not _MORE:
+                future = waiting.popleft()
+                if isinstance(reply, hiredis.ReplyError):
+                    reply = _error(str(reply))
+                    if not future.done():
+                        future.set_exception(reply)
+                    if isinstance(reply, ReadOnlyError):  # a demoted master
+                        raise reply
+                elif not future.done():  # else its caller left
+                    future.set_result(reply)
         except Exception as exc:  # noqa: BLE001 - every command in flight gets the failure
             self._break(exc)
+
+    def eof_received(self) -> bool:
+        return False  # the transport closes; connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._break(exc or RedisConnectionError("Redis closed the connection"))
+        self._streams.connection_lost(exc)
+        self._loop.create_task(self._release())
+
+    async def _release(self) -> None:
+        try:
+            await self._connection.disconnect(nowait=True)
         finally:
-            try:
-                await self._connection.disconnect()
-            finally:
-                await self._pool.release(self._connection)
+            await self._pool.release(self._connection)
+            self._released.set_result(None)
 
     def _check(self) -> None:
         self._watchdog = None
         if not self._waiting or self.broken:
             return
         due = self._progress + self._timeout
-        if asyncio.get_running_loop().time() < due:
-            self._watchdog = asyncio.get_running_loop().call_at(due, self._check)
+        if self._loop.time() < due:
+            self._watchdog = self._loop.call_at(due, self._check)
         else:
             self._break(RedisTimeoutError("Redis did not answer in time"))
 
     def _break(self, exc: Exception) -> None:
-        """Fail every command waiting on this connection and close it (its reader ends)."""
+        """Fail every command waiting on this connection and close it."""
         if self.broken:
             return
         self.broken = True
@@ -212,12 +216,11 @@ class _Line:
             self._watchdog.cancel()
         waiting, self._waiting = self._waiting, deque()
         _fail([(None, future) for future in waiting], exc)
-        self._writer.transport.abort()
+        self._transport.abort()
 
     async def close(self) -> None:
         self._break(RedisConnectionError("Redis connection closed"))
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._reading
+        await self._released
 
 
 def _fail(batch, exc: Exception) -> None:
