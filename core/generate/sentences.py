@@ -38,11 +38,6 @@ _WIDE_CLOSERS = "」』”’）》〉】\"')"
 _KANA_NEXT = re.compile(r"[\u3040-\u309f]")
 _WORD_AFTER = re.compile(r"[^\W_]+")
 _DOTTED = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
-# A caption or heading without a full stop, glued to the sentence after it by extraction
-# ("…to their SATs exam answers The 31-year-old also altered…"): a lower-case word, then a
-# capitalised pronoun or determiner that only starts a sentence, then a lower-case word.
-_GLUED = re.compile(r"(?<=[a-z] )(?:The|He|She|They|It|We|His|Her|Their|Its|This|These|Those|"
-                    r"But|However|Meanwhile)(?= [a-z0-9])")
 _QUOTE_SPAN = 800  # longest quotation (in characters) kept together across full stops
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -68,7 +63,6 @@ def split_sentences(text: str) -> list[str]:
 def sentences_in(paragraph: str) -> list[str]:
     """The sentences of one paragraph (as given by `split_paragraphs`)."""
     cuts = {m.end() for m in _LATIN_END.finditer(paragraph) if _is_latin_end(paragraph, m)}
-    cuts.update(m.start() for m in _GLUED.finditer(paragraph))
     if not paragraph.isascii():  # every _WIDE_END match holds a non-ASCII character
         cuts |= {m.end() for m in _WIDE_END.finditer(paragraph) if _is_wide_end(paragraph, m)}
     cuts = sorted(cuts)

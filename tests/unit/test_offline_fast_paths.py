@@ -20,7 +20,7 @@ texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 _NEWLINES = re.compile(r"\s*\n\s*")  # the former split_paragraphs
 # the former clean._GLUE: the character before the white space checked by a look-behind
 _GLUE_LOOKBEHIND = re.compile(
-    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{clean._OPENERS})\s+[a-z]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{clean._OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
 )
 _WORDS = ["the", "The", "It", "On", "In", "After", "Bruges", "Wednesday,", "plan", "A", "a", "x",
           "9", "50%", "’", "'", "”", ")", ".", ",", "é", "É", "日本", "Police", ""]

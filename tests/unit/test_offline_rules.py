@@ -76,6 +76,10 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
     assert len(unglue("He starred alongside Colin Farrell in In Bruges and in other films.")) == 1
     assert unglue("The plan A is simple and it works well for us.") == [
         "The plan A is simple and it works well for us."]
+    assert unglue("Guffick asked pupils to change their SATs exam answers The 31-year-old also "
+                  "altered answers himself.") == [
+        "Guffick asked pupils to change their SATs exam answers",
+        "The 31-year-old also altered answers himself."]
 
 
 @pytest.mark.parametrize(
