@@ -80,6 +80,10 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
                   "altered answers himself.") == [
         "Guffick asked pupils to change their SATs exam answers",
         "The 31-year-old also altered answers himself."]
+    for whole in ("She told The Times that it was over.", "The scientist He Jiankui was jailed.",
+                  "Take vitamin A daily, and I think you will be fine.",
+                  "Her Majesty opened it, and They Might Be Giants played on the day."):
+        assert unglue(whole) == [whole]
 
 
 @pytest.mark.parametrize(

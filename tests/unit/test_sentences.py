@@ -99,26 +99,6 @@ def test_hindi_and_arabic_terminators_split():
     assert split_sentences("هل أنت بخير؟ نعم.") == ["هل أنت بخير؟", "نعم."]
 
 
-def test_a_caption_glued_to_the_next_sentence_is_cut_off_it():
-    """Extraction glues a caption or heading without a full stop to the sentence after it."""
-    assert split_sentences("Guffick asked pupils to change their SATs exam answers The "
-                           "31-year-old also altered answers himself.") == [
-        "Guffick asked pupils to change their SATs exam answers",
-        "The 31-year-old also altered answers himself.",
-    ]
-    assert split_sentences("Lightning inside the ash cloud He said it was rare. But not "
-                           "unheard of.") == [
-        "Lightning inside the ash cloud", "He said it was rare.", "But not unheard of."]
-
-
-def test_capitalised_words_that_go_on_a_sentence_are_not_cuts():
-    for text in ("She told The Times that it was over.", "The scientist He Jiankui was jailed.",
-                 "Take vitamin A daily, and I think you will be fine.",
-                 "Plan B is what they chose.", "Her Majesty opened it, and They Might Be "
-                 "Giants played."):
-        assert split_sentences(text) == [text]
-
-
 def test_paragraphs_never_merge_even_without_a_full_stop():
     assert split_sentences("A heading\nFirst line. Second line.\n\nLast") == [
         "A heading",
