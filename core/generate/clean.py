@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from core.generate.sentences import sentences_in
@@ -141,10 +142,48 @@ def is_caption(sentence: str, alone: bool) -> bool:
 _OPENS = re.compile(r"(?:^|(?<=[\s(\[—–-]))[‘“\"'](?=\w)")
 _CLOSES = re.compile(r"(?<=[\w.,!?…])[’”\"'](?=[\s.,;:!?)\]—–-]|$)")
 _QUOTE_MARKS = "‘“\"'’”"  # every mark _OPENS or _CLOSES can match
+_ANY_QUOTE_MARK = re.compile(f"[{_QUOTE_MARKS}]")
+
+
+_CLOSER = {"‘": "’", "“": "”", '"': '"', "'": "'"}
+
+
+def open_quotations(sentence: str, before: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The opening marks of the quotations still open after `sentence`, given those open
+    before it. A closing mark closes the latest one; the mark of the latest one opening
+    again goes on with it (each paragraph of a long quotation opens with a mark that the
+    one before never closed), since a quotation inside another takes the other mark."""
+    still_open = list(before)
+    for opener in _quote_marks(sentence):
+        if opener:
+            if not still_open or still_open[-1] != opener:
+                still_open.append(opener)
+        elif still_open:
+            still_open.pop()
+    return tuple(still_open)
+
+
+def has_quotation_marks(sentence: str) -> bool:
+    return _ANY_QUOTE_MARK.search(sentence) is not None
+
+
+@functools.lru_cache(maxsize=4096)  # asked again for each packing the thread tries
+def _quote_marks(sentence: str) -> tuple[str, ...]:
+    """The sentence's quotation marks in order: an opening mark, or "" for a closing one."""
+    if not has_quotation_marks(sentence):  # most sentences: no scan
+        return ()
+    marks = sorted([(m.start(), m.group(0)) for m in _OPENS.finditer(sentence)]
+                   + [(m.start(), "") for m in _CLOSES.finditer(sentence)])
+    return tuple(opener for _, opener in marks)
+
+
+def closing_marks(still_open: tuple[str, ...]) -> str:
+    """What closes these quotations, innermost first ("‘I was tired." + "’")."""
+    return "".join(_CLOSER[mark] for mark in reversed(still_open))
 
 
 def quote_balance(sentence: str) -> int:
     """Quotations the sentence opens minus those it closes (> 0: still open after it)."""
-    if not any(mark in sentence for mark in _QUOTE_MARKS):  # most sentences: no scan
+    if not has_quotation_marks(sentence):  # most sentences: no scan
         return 0
     return len(_OPENS.findall(sentence)) - len(_CLOSES.findall(sentence))

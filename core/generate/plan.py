@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import regex
 
+from core.generate.clean import closing_marks, has_quotation_marks, open_quotations
 from core.generate.compress import compress
 from core.generate.labels import full_story
 from core.generate.rank import Ranked, Sentence, similarity
@@ -48,6 +49,7 @@ class Plan:
         self.first_room = self.room - (1 + self.length(link) if first_link else 0)
         self.first_room -= 6 if options.emoji else 0  # "🧵 " and " 👇"
         self._texts: dict[int, str] = {}
+        self._quoting: set[int] = set()  # indexes of sentences holding a quotation mark
         self._weights: dict[str, int] = {}
 
     def weight(self, text: str) -> int:
@@ -66,12 +68,17 @@ class Plan:
         key = r.sentence.index * 2 + follows
         if key not in self._texts:
             self._texts[key] = compress(r.sentence.text, follows, aggressive=self.punchy)
+            if has_quotation_marks(self._texts[key]):
+                self._quoting.add(r.sentence.index)
         return self._texts[key]
 
     def _units(self, kept: list[Ranked]) -> tuple[list[str], list[int], list[bool]]:
         """Hook and sentence texts, their weights, and which must open a post."""
         indexes = {r.sentence.index for r in kept}
         texts = [self._text(r, r.sentence.index - 1 in indexes) for r in kept]
+        if not self._quoting.isdisjoint(indexes):  # asked for every packing tried: mostly none
+            texts = _close_quotations(texts, [r.sentence.index for r in kept],
+                                      self._quoting)
         hook = "\n\n".join(t for t in (self.title, texts[0] if texts else "") if t)
         if texts and self.title and self.weight(hook) > self.first_room:
             hook = self.title  # the lead does not fit beside the title: it opens post 2
@@ -174,6 +181,20 @@ def _shortened_hook(hook: str, options: ThreadOptions, link: str | None, upper: 
         hook = (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip() + "…"
         posts = pack_units([[hook]], options, link, max_posts=upper)
     return posts
+
+
+def _close_quotations(texts: list[str], indexes: list[int], quoting: set[int]) -> list[str]:
+    """A quotation still open where the thread leaves the article (the next sentence, which
+    goes on with it, is not kept) is closed there: a post never leaves one open. `quoting`:
+    the sentences that hold a quotation mark (the others cannot change what is open)."""
+    out, still_open = list(texts), ()
+    for k, index in enumerate(indexes):
+        if not still_open and index not in quoting:
+            continue
+        still_open = open_quotations(texts[k], still_open)
+        if still_open and (k + 1 == len(indexes) or indexes[k + 1] != index + 1):
+            out[k], still_open = texts[k] + closing_marks(still_open), ()
+    return out
 
 
 def _join(sentences: list[str]) -> str:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from core.generate.clean import clean_paragraph, is_caption, unglue
+from core.generate.clean import clean_paragraph, closing_marks, is_caption, open_quotations, unglue
 from core.generate.labels import full_story, language_of
 from core.generate.offline import summarize
 from core.generate.plan import Plan
@@ -84,6 +84,31 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
                   "Take vitamin A daily, and I think you will be fine.",
                   "Her Majesty opened it, and They Might Be Giants played on the day."):
         assert unglue(whole) == [whole]
+
+
+def test_open_quotations_are_followed_across_sentences_and_apostrophes_are_not_marks():
+    assert open_quotations("He said: ‘I was tired.") == ("‘",)
+    assert open_quotations("I’m fine and the club’s fine.", ("‘",)) == ("‘",)  # apostrophes
+    assert open_quotations("It was over,’ he said.", ("‘",)) == ()
+    assert open_quotations('She said: "It is ‘fine’ now.') == ('"',)
+    assert open_quotations("No quotation here.") == ()
+    assert open_quotations("‘And then the next paragraph.", ("‘",)) == ("‘",)  # goes on
+    assert closing_marks(("“", "‘")) == "’”"
+
+
+def test_a_post_never_leaves_a_quotation_open_where_the_thread_leaves_the_article():
+    """The article's quotation goes on past the sentence the thread keeps: the post closes it.
+    When the thread keeps the next sentence too, the quotation closes where the article
+    closes it."""
+    quote = ("The minister said: ‘We will build the plant near the river this spring and "
+             "hire local engineers.")
+    text = " ".join([*body(3), quote, "It will not be easy for anyone.’", *body(9, start=3)])
+    plan = Plan("", ThreadOptions(), None, None, sentences_of(text), 10)
+    ranked = {r.sentence.text: r for r in rank(sentences_of(text), "")}
+    alone = "\n".join(plan.fit([ranked[quote]], 10))
+    assert "hire local engineers.’" in alone
+    both = "\n".join(plan.fit([ranked[quote], ranked["It will not be easy for anyone.’"]], 10))
+    assert "hire local engineers. It will not be easy for anyone.’" in both
 
 
 @pytest.mark.parametrize(
