@@ -3,10 +3,11 @@
 `ChatCaller.complete(messages, emitter, deadline, max_tokens)` makes the upstream call(s)
 for one generation and returns the raw answer text with token usage, or raises
 `LLMFailure(reason)`. `messages()` builds the chat messages for each call: a streamed answer
-then holds neither them nor its request, only its connection. Whole answers come through the
-`openai` SDK; streamed ones over aiohttp directly (`_StreamClient`), with the SDK client's
-endpoint, key, organization and project. One generation makes at most `1 + max_retries` requests, whatever
-goes wrong: retries and response-format downgrades share that budget.
+then holds neither them nor its request, only its connection. Whole answers come through
+the `openai` SDK; streamed ones over aiohttp directly (`_StreamClient`), with the SDK
+client's endpoint, key, organization and project. One generation makes at most
+`1 + max_retries` requests, whatever goes wrong: retries and response-format downgrades
+share that budget.
 
 Response format: `json_schema` (strict) first; a server whose answer says it does not
 support that format is asked for `json_object` with a `schema` (the llama.cpp servers'
@@ -201,13 +202,17 @@ class _StreamClient:
                 connector=aiohttp.TCPConnector(limit=_STREAM_CONNECTIONS),
                 timeout=aiohttp.ClientTimeout(total=None), trust_env=True,
                 auto_decompress=False, raise_for_status=False)
-        body = json.dumps({**kwargs, "stream": True, "stream_options": {"include_usage": True}},
-                          ensure_ascii=False).encode()
+        # ASCII JSON, as the SDK sends: a lone surrogate in the article is escaped, not an error
+        body = json.dumps({**kwargs, "stream": True,
+                           "stream_options": {"include_usage": True}}).encode()
         response = await self._session.post(self._url, data=body, headers=self._headers)
         if response.status < 300:
             return response
-        try:
-            error = await response.content.read(_ERROR_BODY_LIMIT)
+        error = b""
+        try:  # the error answer, up to its end or the limit
+            while len(error) < _ERROR_BODY_LIMIT and (
+                    chunk := await response.content.read(_ERROR_BODY_LIMIT - len(error))):
+                error += chunk
         finally:
             response.close()
         raise UpstreamStatus(response.status, response.headers.get("retry-after"), error)

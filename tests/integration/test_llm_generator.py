@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import re
 
@@ -113,6 +114,21 @@ async def test_streamed_and_whole_calls_carry_the_key_organization_and_project(s
         assert (headers["OpenAI-Organization"], headers["OpenAI-Project"]) == ("org-7", "proj-9")
         assert headers["Content-Type"] == "application/json"
     assert llm.headers[0]["Accept"] == "text/event-stream"
+
+
+async def test_a_streamed_article_with_a_lone_surrogate_or_any_script_reaches_the_model(make,
+                                                                                       llm):
+    """A JSON request may carry "\\ud800" (a lone surrogate): the streamed call escapes it,
+    as the SDK does, instead of failing to encode the body."""
+    article = dataclasses.replace(ARTICLE, text=ARTICLE.text + " Grüße, 東京 \ud800 end.")
+
+    async def on_post(i, text):
+        pass
+
+    thread = await make().generate(article, ThreadOptions(), on_post)
+    assert thread.generator == "llm"
+    user = llm.calls[0]["messages"][-1]["content"]
+    assert "Grüße, 東京 \ud800 end." in user
 
 
 async def test_openai_itself_is_sent_max_completion_tokens(settings, llm, metrics):
