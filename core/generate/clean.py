@@ -48,12 +48,16 @@ _FURNITURE = re.compile(
 # A caption glued to the sentence after it: a lowercase word (or figure, closing quote)
 # then an opener and a lowercase word or a figure ("…exam answers The 31-year-old…").
 # "Plan A is" / "grade A students" are not cuts.
+# A capitalised sentence adverb after a lowercase word does too ("…other macaques Officially
+# named…"); not "-ingly" or "-ly" alone, which names end with ("at Headingly had", "Kelly").
+_OPENING_ADVERB = r"[A-Z][a-z]{3,}(?:ally|ously|ately|ently|fully|edly)"
 # A capitalised preposition after a lowercase word, then a name and a comma, starts a
 # sentence ("…in a row On Wednesday, the Princess…"; not "…in In Bruges and…").
 # The white space is found first, the character before it checked after (`_GLUED_AFTER`): a
 # look-behind opening the pattern would be tried at every character.
 _GLUE = re.compile(
-    rf"\s+(?=[A-Z])(?=(?:{_OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+    rf"\s+(?=[A-Z])(?=(?:{_OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,"
+    rf"|{_OPENING_ADVERB},?\s+[a-z])"
 )
 _GLUED_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789%’'”)")
 _NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)

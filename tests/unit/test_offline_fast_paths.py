@@ -20,9 +20,10 @@ texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
 _NEWLINES = re.compile(r"\s*\n\s*")  # the former split_paragraphs
 # the former clean._GLUE: the character before the white space checked by a look-behind
 _GLUE_LOOKBEHIND = re.compile(
-    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{clean._OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,)"
+    rf"(?<=[a-z0-9%’'”)])\s+(?=(?:{clean._OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,"
+    rf"|{clean._OPENING_ADVERB},?\s+[a-z])"
 )
-_WORDS = ["the", "The", "It", "On", "In", "After", "Bruges", "Wednesday,", "plan", "A", "a", "x",
+_WORDS = ["the", "The", "It", "Officially", "On", "In", "After", "Bruges", "Wednesday,", "plan", "A", "a", "x",
           "9", "50%", "’", "'", "”", ")", ".", ",", "é", "É", "日本", "Police", ""]
 glued = st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from([" ", "", "  ", "\t", "\u00a0"])),
                  max_size=24).map(lambda parts: "".join(w + space for w, space in parts))

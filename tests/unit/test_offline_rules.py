@@ -80,7 +80,13 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
                   "altered answers himself.") == [
         "Guffick asked pupils to change their SATs exam answers",
         "The 31-year-old also altered answers himself."]
+    assert unglue("It has a rounded penis compared to other macaques Officially named Macaca "
+                  "leucogenys, it earned its name.") == [
+        "It has a rounded penis compared to other macaques",
+        "Officially named Macaca leucogenys, it earned its name."]
     for whole in ("She told The Times that it was over.", "The scientist He Jiankui was jailed.",
+                  "Botham's 149 in the 3rd Test at Headingly had Benaud unleashing praise.",
+                  "They told Kelly that the club would sell Connolly in the summer.",
                   "Take vitamin A daily, and I think you will be fine.",
                   "Her Majesty opened it, and They Might Be Giants played on the day."):
         assert unglue(whole) == [whole]
