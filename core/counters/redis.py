@@ -192,9 +192,11 @@ class _Line(asyncio.Protocol):
 
     async def _release(self) -> None:
         try:
-            await self._connection.disconnect(nowait=True)
-        finally:
-            await self._pool.release(self._connection)
+            try:
+                await self._connection.disconnect(nowait=True)
+            finally:
+                await self._pool.release(self._connection)
+        finally:  # `close` waits for this, whatever happened
             self._released.set_result(None)
 
     def _check(self) -> None:
