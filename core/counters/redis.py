@@ -188,7 +188,7 @@ class _Line(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._break(exc or RedisConnectionError("Redis closed the connection"))
         self._streams.connection_lost(exc)
-        self._loop.create_task(self._release())
+        self._releasing = self._loop.create_task(self._release())  # held: a task is weak
 
     async def _release(self) -> None:
         try:
