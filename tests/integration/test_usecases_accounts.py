@@ -289,23 +289,27 @@ async def test_premium_status_is_live_only_until_its_end(services):
     assert usage.plan == "free" and usage.premium_until is None
 
 
-class _PausedRecords:
-    """The real account records, with `session_user` held after its read until released: a
-    session check caught between reading the database and caching what it read."""
+class _PausedAfterRead:
+    """A real store (or account records) whose `method` is held after its read until
+    released: a check caught between reading the database and caching what it read."""
 
-    def __init__(self, records) -> None:
-        self._records = records
+    def __init__(self, wrapped, method: str) -> None:
+        self._wrapped, self._method = wrapped, method
         self.read = asyncio.Event()
         self.release = asyncio.Event()
 
     def __getattr__(self, name):
-        return getattr(self._records, name)
+        attr = getattr(self._wrapped, name)
+        if name != self._method:
+            return attr
 
-    async def session_user(self, session_id: str):
-        user = await self._records.session_user(session_id)
-        self.read.set()
-        await self.release.wait()
-        return user
+        async def paused(*args, **kwargs):
+            found = await attr(*args, **kwargs)
+            self.read.set()
+            await self.release.wait()
+            return found
+
+        return paused
 
 
 async def test_a_session_check_that_read_before_a_sign_out_cannot_revive_the_session(services):
@@ -313,7 +317,7 @@ async def test_a_session_check_that_read_before_a_sign_out_cannot_revive_the_ses
     who = await sessions.principal(services, token)
     await sessions.forget_auth(services, user.id)  # nothing cached: the next check reads
     await asyncio.sleep(0)
-    paused = _PausedRecords(services.records)
+    paused = _PausedAfterRead(services.records, "session_user")
     checking = asyncio.create_task(sessions.principal(replace(services, records=paused), token))
     await asyncio.wait_for(paused.read.wait(), 10)  # it read the session as live ...
     await sessions.sign_out(services, who)  # ... then the session ended ...
@@ -438,25 +442,10 @@ async def test_a_cached_extension_token_ends_at_once(services, how):
         assert await accounts.authenticate(services, other_raw) == user.id
 
 
-class _PausedTokens(CallLog):
-    """`get_api_token` held after its read until released (as `_PausedRecords`)."""
-
-    def __init__(self, store) -> None:
-        super().__init__(store)
-        self.read = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def get_api_token(self, token_hash: str):
-        found = await self.wrapped.get_api_token(token_hash)
-        self.read.set()
-        await self.release.wait()
-        return found
-
-
 async def test_a_token_check_that_read_before_a_revocation_cannot_revive_the_token(services):
     user, token, raw, _ = await _used_extension_token(services)
     await sessions.forget_auth(services, user.id)  # nothing cached: the next check reads
-    paused = _PausedTokens(services.store)
+    paused = _PausedAfterRead(services.store, "get_api_token")
     checking = asyncio.create_task(accounts.authenticate(replace(services, store=paused), raw))
     await asyncio.wait_for(paused.read.wait(), 10)  # it read the token as live ...
     await accounts.revoke_token(services, user.id, token.id)  # ... then it was revoked ...
