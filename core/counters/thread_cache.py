@@ -121,13 +121,26 @@ class _Recent:
 
 
 class _Shared:
-    """A computation in progress and how many other callers await it."""
+    """A computation in progress, how many other callers await it, and the first caller's
+    waiter: a plain future, set when the task ends, whose cancellation (the caller left)
+    leaves the task running, as `asyncio.shield` would without its second future and two
+    closures per held stream."""
 
-    __slots__ = ("task", "waiting")  # one per held stream
+    __slots__ = ("task", "waiting", "first", "_inflight", "_key")  # one per held stream
 
-    def __init__(self, task: asyncio.Task) -> None:
-        self.task = task
+    def __init__(self, inflight: dict, key: str) -> None:
+        self._inflight, self._key = inflight, key
+        self.first = asyncio.get_running_loop().create_future()
         self.waiting = 0
+        self.task: asyncio.Task | None = None
+
+    def ended(self, task: asyncio.Task) -> None:
+        if self._inflight.get(self._key) is self:
+            del self._inflight[self._key]
+        if not task.cancelled():
+            task.exception()  # retrieved here: each waiter re-raises it itself
+        if not self.first.done():
+            self.first.set_result(None)
 
 
 class SingleFlightThreadCache:
@@ -166,21 +179,16 @@ class SingleFlightThreadCache:
                 return as_cached(await asyncio.shield(shared.task))
             finally:
                 shared.waiting -= 1
-        task = asyncio.create_task(self._across_processes(key, compute))
-        shared = self._inflight[key] = _Shared(task)
-        task.add_done_callback(lambda done: self._forget(key, done))
+        shared = self._inflight[key] = _Shared(self._inflight, key)
+        shared.task = task = asyncio.create_task(self._across_processes(key, compute))
+        task.add_done_callback(shared.ended)
         try:
-            return await asyncio.shield(task)
+            await shared.first
         except asyncio.CancelledError:
             if shared.waiting == 0:  # nobody else wants it: stop the work
                 task.cancel()
             raise
-
-    def _forget(self, key: str, task: asyncio.Task) -> None:
-        if key in self._inflight and self._inflight[key].task is task:
-            del self._inflight[key]
-        if not task.cancelled():
-            task.exception()  # retrieved here: each waiter re-raises it itself
+        return task.result()
 
     async def _across_processes(self, key: str, compute: Compute) -> Thread:
         lock = "lock:" + key

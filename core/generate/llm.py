@@ -49,7 +49,7 @@ class LLMGenerator:
         self._settings, self._metrics = settings, metrics
         self._owns_client = client is None
         # Whole answers: the SDK over aiohttp, already the server's HTTP stack (streamed
-        # answers go over aiohttp directly, `llm_call._StreamClient`).
+        # answers over our own lean HTTP/1.1 client, `upstream.StreamClient`).
         self._client = client or openai.AsyncOpenAI(
             api_key=settings.openai_api_key.reveal() or "not-needed",
             base_url=settings.openai_base_url or None,
@@ -71,7 +71,7 @@ class LLMGenerator:
 
     async def close(self) -> None:
         """Close the HTTP clients this generator made (a passed-in client is the caller's)."""
-        await self._caller.close()
+        self._caller.close()
         if self._owns_client:
             await self._client.close()
 
@@ -96,26 +96,16 @@ class LLMGenerator:
             raise EmptyArticle()
         if not self._breaker.allow():
             raise LLMFailure("circuit_open")
-        try:
-            thread = await self._generate(article, options, on_post)
-        except LLMFailure:
-            self._breaker.record_failure()
-            raise
-        except BaseException:
-            self._breaker.release_probe()
-            raise
-        self._breaker.record_success()
-        return thread
-
-    async def _generate(self, article, options, on_post) -> Thread:
-        bounds = post_bounds(article, options)
-        source = Source.from_article(article)
+        # One frame for the whole generation (no inner helper): a held stream keeps each
+        # frame of its call chain.
         def messages() -> list[dict]:  # built per call, not kept while the answer streams
             return build_messages(self._prompt, article, options, bounds,
                                   self._settings.llm_max_input_tokens)
 
         deadline = asyncio.get_running_loop().time() + self._settings.llm_timeout
         try:
+            bounds = post_bounds(article, options)
+            source = Source.from_article(article)
             async with asyncio.timeout_at(deadline):
                 emitter = ProvisionalPosts(options, source.link, bounds.target, on_post) \
                     if on_post else None
@@ -126,9 +116,18 @@ class LLMGenerator:
                 posts = repair(read_drafts(answer.text), options, source.link, bounds.high)
         except (TimeoutError, openai.APITimeoutError):
             self._metrics.llm_calls.labels("timeout").inc()
+            self._breaker.record_failure()
             raise LLMFailure("llm_timeout") from None
         except (InvalidModelOutput, UnusableDrafts) as exc:
+            self._breaker.record_failure()
             raise LLMFailure("llm_invalid_output", str(exc)) from None
+        except LLMFailure:
+            self._breaker.record_failure()
+            raise
+        except BaseException:
+            self._breaker.release_probe()
+            raise
+        self._breaker.record_success()
         return Thread(
             posts=tuple(Post(p, rules_for(options.platform).length(p)) for p in posts),
             generator=self.name,

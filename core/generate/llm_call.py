@@ -4,8 +4,8 @@
 for one generation and returns the raw answer text with token usage, or raises
 `LLMFailure(reason)`. `messages()` builds the chat messages for each call: a streamed answer
 then holds neither them nor its request, only its connection. Whole answers come through
-the `openai` SDK; streamed ones over aiohttp directly (`_StreamClient`), with the SDK
-client's endpoint, key, organization and project. One generation makes at most
+the `openai` SDK; streamed ones over our own lean HTTP/1.1 client (`upstream.StreamClient`),
+with the SDK client's endpoint, key, organization and project. One generation makes at most
 `1 + max_retries` requests, whatever goes wrong: retries and response-format downgrades
 share that budget.
 
@@ -27,13 +27,13 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import aiohttp
 import openai
 from aiolimiter import AsyncLimiter
 
 from core.generate.llm_output import ProvisionalPosts
 from core.generate.llm_stream import ChunkDecoder, PostStreamParser, StreamError
 from core.generate.resilience import LLMFailure, RetryPolicy, parse_retry_after
+from core.generate.upstream import StreamClient, UpstreamStatus
 from core.metrics import Metrics
 from core.models import TokenUsage
 
@@ -56,11 +56,6 @@ _LOOSE_SCHEMA = {
 }
 
 
-_ERROR_BODY_LIMIT = 64 * 1024  # bytes of an error answer read for its message
-# As many connections as the SDK's own pool allows (`openai.DEFAULT_CONNECTION_LIMITS`).
-_STREAM_CONNECTIONS = 1000
-
-
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -79,10 +74,10 @@ class ChatCaller:
         # OpenAI itself wants max_completion_tokens (its reasoning models refuse max_tokens);
         # compatible servers (llama.cpp, vLLM, Ollama) all know max_tokens.
         self._max_tokens_param = "max_tokens" if compatible_server else "max_completion_tokens"
-        self._streams = _StreamClient(client)
+        self._streams = _stream_client(client)
 
-    async def close(self) -> None:
-        await self._streams.close()
+    def close(self) -> None:
+        self._streams.close()
 
     @property
     def mode(self) -> str:
@@ -105,7 +100,7 @@ class ChatCaller:
                 answer = await self._call(messages, MODES[mode], emitter, max_tokens)
             except openai.APITimeoutError:
                 raise
-            except (openai.APIError, UpstreamStatus, StreamError, aiohttp.ClientError) as exc:
+            except (openai.APIError, UpstreamStatus, StreamError) as exc:
                 reason, wait = self._after_failure(exc, mode, sent, deadline - loop.time())
                 if wait is None or sent == budget:
                     raise LLMFailure(reason, f"after {sent} call(s)") from None
@@ -145,8 +140,19 @@ class ChatCaller:
                 **self._request(messages(), mode, max_tokens))
             text = (done.choices[0].message.content or "") if done.choices else ""
             return Answer(text, _usage(done.usage))
-        response = await self._streams.open(self._request(messages(), mode, max_tokens))
-        return await self._stream(response, emitter)
+        # ASCII JSON, as the SDK sends: a lone surrogate in the article is escaped, not an
+        # error. The body is not kept in this frame while the answer streams.
+        upstream = await self._streams.post(json.dumps({
+            **self._request(messages(), mode, max_tokens),
+            "stream": True, "stream_options": {"include_usage": True}}).encode())
+        answer = _StreamedAnswer()
+        try:
+            while not answer.done:
+                for draft in answer.feed(await upstream.read()):
+                    await emitter.add(draft)
+        finally:
+            upstream.release()  # kept for the next call if read to its end, else closed
+        return Answer("".join(answer.parts), answer.usage)
 
     def _request(self, messages: list[dict], mode: str, max_tokens: int) -> dict:
         kwargs: dict = {"model": self._model, "messages": messages}
@@ -160,90 +166,20 @@ class ChatCaller:
             kwargs["response_format"] = {"type": "json_object"}
         return kwargs
 
-    async def _stream(self, response: aiohttp.ClientResponse, emitter: ProvisionalPosts) -> Answer:
-        chunks, answer = aiter(response.content.iter_any()), _StreamedAnswer()
-        try:
-            while not answer.done:
-                for draft in answer.feed(await _read(chunks)):
-                    await emitter.add(draft)
-        finally:
-            response.close()  # a connection left mid-answer is not reused
-        return Answer("".join(answer.parts), answer.usage)
 
-
-class _StreamClient:
-    """Streamed completions over aiohttp directly, to the SDK client's own endpoint with its
-    key, organization and project: a held stream keeps its connection, the response and our
-    reader, nothing else (`bench/sse_memory.py`: 1,000 held streams through the SDK's own
-    stream cost 37.7 kB each, over aiohttp directly 15.5 kB; the SDK's request machinery,
-    held until the first byte, is most of the difference). Answers other than 2xx raise
-    `UpstreamStatus`, read and classified like the SDK's `APIStatusError`. No timeout of its
-    own: the generation's deadline bounds the connect, the wait and every read."""
-
-    __slots__ = ("_url", "_headers", "_session")
-
-    def __init__(self, client: openai.AsyncOpenAI) -> None:
-        self._url = f"{str(client.base_url).rstrip('/')}/chat/completions"
-        self._headers = {
-            "Authorization": f"Bearer {client.api_key}", "Content-Type": "application/json",
-            "Accept": "text/event-stream", "User-Agent": client.user_agent,
-            "Accept-Encoding": "identity",  # `ChunkDecoder` reads the bytes as sent
-        }
-        if client.organization:
-            self._headers["OpenAI-Organization"] = client.organization
-        if client.project:
-            self._headers["OpenAI-Project"] = client.project
-        self._session: aiohttp.ClientSession | None = None
-
-    async def open(self, kwargs: dict) -> aiohttp.ClientResponse:
-        """The response to a streamed completion once its 2xx headers are in."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=_STREAM_CONNECTIONS),
-                timeout=aiohttp.ClientTimeout(total=None), trust_env=True,
-                auto_decompress=False, raise_for_status=False)
-        # ASCII JSON, as the SDK sends: a lone surrogate in the article is escaped, not an error
-        body = json.dumps({**kwargs, "stream": True,
-                           "stream_options": {"include_usage": True}}).encode()
-        response = await self._session.post(self._url, data=body, headers=self._headers)
-        if response.status < 300:
-            return response
-        error = b""
-        try:  # the error answer, up to its end or the limit
-            while len(error) < _ERROR_BODY_LIMIT and (
-                    chunk := await response.content.read(_ERROR_BODY_LIMIT - len(error))):
-                error += chunk
-        finally:
-            response.close()
-        raise UpstreamStatus(response.status, response.headers.get("retry-after"), error)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
-class UpstreamStatus(Exception):
-    """A streamed completion answered with an error status (the SDK's `APIStatusError` for
-    the calls it makes itself)."""
-
-    def __init__(self, status: int, retry_after: str | None, body: bytes) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status, self.retry_after = status, retry_after
-        try:
-            self.body = json.loads(body)
-        except ValueError:
-            self.body = body.decode("utf-8", "replace")
-
-
-async def _read(chunks) -> bytes | None:
-    """The body's next bytes, None at its end; the transport's own errors (a connection that
-    broke) are a StreamError. The generation's deadline bounds each wait."""
-    try:
-        return await anext(chunks)
-    except StopAsyncIteration:
-        return None
-    except Exception as exc:
-        raise StreamError(str(exc) or type(exc).__name__) from exc
+def _stream_client(client: openai.AsyncOpenAI) -> StreamClient:
+    """Streamed completions to the SDK client's own endpoint, with its key, organization,
+    project and user agent."""
+    headers = {
+        "Authorization": f"Bearer {client.api_key}", "Content-Type": "application/json",
+        "Accept": "text/event-stream", "User-Agent": client.user_agent,
+        "Accept-Encoding": "identity",  # `ChunkDecoder` reads the bytes as sent
+    }
+    if client.organization:
+        headers["OpenAI-Organization"] = client.organization
+    if client.project:
+        headers["OpenAI-Project"] = client.project
+    return StreamClient(f"{str(client.base_url).rstrip('/')}/chat/completions", headers)
 
 
 class _StreamedAnswer:
