@@ -83,6 +83,8 @@ class ProvisionalPosts:
     expected total and the link policy lands where it will (first post, or a later one).
     """
 
+    __slots__ = ("_options", "_link", "_expected", "_on_post", "_drafts", "_sent")  # one a stream
+
     def __init__(
         self, options: ThreadOptions, link: str | None, expected: int, on_post: OnPost
     ) -> None:

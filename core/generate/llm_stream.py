@@ -40,6 +40,8 @@ class ChunkDecoder:
     newline, per the SSE spec); other fields and comments are skipped. Bytes are kept only
     until their line ends, so a held stream keeps no more than one partial line."""
 
+    __slots__ = ("_tail", "_data", "done")  # one per held stream
+
     def __init__(self) -> None:
         self._tail = b""
         self._data: list[bytes] = []
@@ -73,6 +75,8 @@ class ChunkDecoder:
 
 
 class PostStreamParser:
+    __slots__ = ("_started", "_done", "_stack", "_in_string", "_escape", "_raw")  # one a stream
+
     def __init__(self) -> None:
         self._started = False
         self._done = False
