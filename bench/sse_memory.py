@@ -8,8 +8,8 @@
 `--sdk-floor`: no server at all; this process holds `--streams` streamed completions against
 the stand-in in a child process and prints the RSS growth per held stream, with the `openai`
 SDK's own stream (`create(stream=True)`, the client as Threadr configures it).
-`--generator-floor`: the same through Threadr's LLM generator (`LLMGenerator.generate`, which
-reads the body itself and drops the SDK's response and request once the answer has begun):
+`--generator-floor`: the same through Threadr's LLM generator (`LLMGenerator.generate`, whose
+streamed calls go over its own HTTP/1.1 client, `core/generate/upstream.py`):
 the floor that Threadr's server pays on top of its own request handling. One per run: a
 process reuses memory freed by a first measurement, and RSS would hide a second one.
 

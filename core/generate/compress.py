@@ -7,11 +7,18 @@
   contrastive ones ("However,", "But") only when the sentence before it in the article is
   not kept right before it (then the contrast points at nothing the reader sees).
 - Whitespace is collapsed and spaces before punctuation removed.
+- `shorten`: a sentence too long for its post may lose a clause it can do without: one
+  between commas (", who …,", ", which …,") or its trailing one (", where …",
+  ", including …"); never an attribution (", a court heard", ", police said": without it
+  an allegation would read as a fact).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from core.generate.clean import open_quotations
 
 _PAREN = re.compile(
     r"\s*(?:\((?P<p>[^()]{1,90})\)|\[(?:\d+|citation needed|note \d+)\]|（[^（）]{1,60}）)"
@@ -27,6 +34,16 @@ _CONTRASTIVE = re.compile(
     r"by contrast|in contrast|even so|then again)\s*,\s*(?=\S)|^but\s+(?=\S)",
     re.IGNORECASE,
 )
+# Where a trailing clause that the sentence can do without begins: after a comma or a dash,
+# a relative or subordinating word, or a participle that adds a circumstance. Attributions
+# (", police said", ", according to …") never match.
+_TRAILING = re.compile(
+    r"(?:,|\s[—–])\s+(?=(?:where|which|whose|while|whilst|when|after|before|with|without|"
+    r"including|despite|although|though|following|amid|as well as|leaving|making|meaning|"
+    r"bringing|sending|taking|giving|adding to|ahead of)\b)",
+)
+# A non-restrictive clause between two commas, with no other clause in it.
+_INNER = re.compile(r",\s+(?:who|whose|which|with)\b[^,;:—–()]*,\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?…])")
 _SPACES = re.compile(r"\s{2,}")
 # In printable ASCII the only white space is " " (`str.isprintable`): there both patterns above
@@ -78,3 +95,21 @@ def _drop_filler(text: str, keep_contrast: bool) -> str:
         return text
     rest = text[m.end() :]
     return rest[0].upper() + rest[1:]
+
+
+def shorten(sentence: str, fits: Callable[[str], bool]) -> str | None:
+    """The sentence without one clause it can do without, the shortest cut that makes it
+    fit: a non-restrictive clause between commas (", who …,", ", which …,", ", with …,"),
+    or its trailing clause. None when no cut fits, or when less than half would be left.
+    A cut inside a quotation is not taken."""
+    ending = sentence[-1] if sentence[-1:] in ("?", "!") else "."
+    candidates = [sentence[: m.start()] + " " + sentence[m.end():]
+                  for m in _INNER.finditer(sentence) if not open_quotations(m.group(0))]
+    for m in _TRAILING.finditer(sentence):
+        candidates.append(sentence[: m.start()].rstrip(" ,;:—–") + ending)
+    for shorter in sorted(candidates, key=len, reverse=True):
+        if len(shorter) * 2 < len(sentence):
+            return None
+        if not open_quotations(shorter.rstrip(".?!")) and fits(shorter):
+            return shorter
+    return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import regex
 
 from core.generate.clean import closing_marks, has_quotation_marks, open_quotations
-from core.generate.compress import compress
+from core.generate.compress import compress, shorten
 from core.generate.labels import full_story
 from core.generate.rank import Ranked, Sentence, similarity
 from core.generate.select import REDUNDANT, pack, points_back
@@ -67,7 +67,14 @@ class Plan:
     def _text(self, r: Ranked, follows: bool) -> str:
         key = r.sentence.index * 2 + follows
         if key not in self._texts:
-            self._texts[key] = compress(r.sentence.text, follows, aggressive=self.punchy)
+            text = compress(r.sentence.text, follows, aggressive=self.punchy)
+            # an early sentence longer than a post loses its trailing clause rather than
+            # going on in a second post (a longer later one is not kept: often a caption
+            # glued to a sentence)
+            if r.sentence.index in self.early and not self.punchy and \
+                    self.weight(text) > self.room:
+                text = shorten(text, lambda t: self.weight(t) <= self.room) or text
+            self._texts[key] = text
             if has_quotation_marks(self._texts[key]):
                 self._quoting.add(r.sentence.index)
         return self._texts[key]

@@ -19,7 +19,7 @@ async def _ignore(index: int, text: str) -> None:
     pass
 
 
-# Whole answers go through the SDK; streamed ones over aiohttp directly: both are classified
+# Whole answers go through the SDK; streamed ones over our HTTP/1.1 client: both are classified
 # alike (status, Retry-After, the error's words).
 BOTH_PATHS = pytest.mark.parametrize("on_post", [None, _ignore], ids=["whole", "streamed"])
 

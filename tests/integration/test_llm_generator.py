@@ -95,7 +95,7 @@ async def test_the_answer_length_is_bounded_by_the_post_count(make, llm):
 
 async def test_streamed_and_whole_calls_carry_the_key_organization_and_project(settings, llm,
                                                                                  metrics):
-    """The streamed call is made over aiohttp directly (not the SDK's request machinery): it
+    """The streamed call is made by our own HTTP/1.1 client (not the SDK's machinery): it
     must still send what the SDK would, from the SDK client's own configuration."""
     client = openai.AsyncOpenAI(base_url=llm.base_url, api_key="sk-live-123", max_retries=0,
                                 organization="org-7", project="proj-9")

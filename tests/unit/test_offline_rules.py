@@ -163,6 +163,21 @@ def test_sentences_that_fit_a_post_are_never_cut_across_posts():
         assert post.endswith(".") and weighted_length(post) <= 280
 
 
+def test_an_early_sentence_over_a_post_loses_a_clause_rather_than_going_on_in_another():
+    second = ("Disgruntled fans vented their anger at the chairman outside the ground before "
+              "a draw with Reading, hurling eggs at the windows of the directors' boxes and "
+              "launching a flare, a smoke bomb and a firework in front of the main entrance "
+              "to the West Stand, where the chairman and his family usually watch games.")
+    assert weighted_length(second) > 280
+    text = " ".join(["The manager admitted the club faces a fight to win back its fans."]
+                    + [second] + body(8))
+    posts = summarize(Article(text=text), ThreadOptions(numbering="none",
+                                                        link=LinkPolicy.NONE))
+    assert "in front of the main entrance to the West Stand." in posts[1]
+    assert "where the chairman" not in " ".join(posts)
+    assert all(p[0].isupper() for p in posts)  # no post goes on with a sentence's end
+
+
 def test_a_short_piece_gives_a_short_thread():
     short = summarize(Article(text=" ".join(body(4))), ThreadOptions())
     long = summarize(Article(text=" ".join(body(40))), ThreadOptions())
