@@ -220,13 +220,28 @@ async def test_redis_keys_carry_the_prefix_and_their_ttls(raw_redis, redis_url, 
         await counters.hit("b", 3, 60)
         await counters.cache_set("c", b"v", 30)
         await counters.acquire_lock("l", 5)
-        ttls = {k: await raw_redis.pttl(redis_prefix + k) for k in ("q", "b", "c", "l")}
+        # a hit log is a list under its own name (":log"), not the sorted set of old releases
+        ttls = {k: await raw_redis.pttl(redis_prefix + k) for k in ("q", "b:log", "c", "l")}
+        assert await raw_redis.type(redis_prefix + "b:log") in ("list", b"list")
     finally:
         await counters.close()
     assert 0 < ttls["q"] <= 120_000
-    assert 0 < ttls["b"] <= 60_000
+    assert 0 < ttls["b:log"] <= 60_000
     assert 0 < ttls["c"] <= 30_000
     assert 0 < ttls["l"] <= 5_000
+
+
+async def test_a_redis_hit_log_slides_and_keeps_only_the_window(raw_redis, redis_url,
+                                                                 redis_prefix):
+    counters = RedisCounters(redis_url, redis_prefix, **PATIENT)
+    try:
+        assert [ok for ok, _ in [await counters.hit("s", 2, 1) for _ in range(3)]] == [
+            True, True, False]
+        await asyncio.sleep(1.05)  # the window (1 s) has passed: both times are gone
+        assert (await counters.hit("s", 2, 1))[0] is True
+        assert await raw_redis.llen(redis_prefix + "s:log") == 1
+    finally:
+        await counters.close()
 
 
 async def test_each_backend_provides_every_small_protocol(counters):
