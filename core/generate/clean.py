@@ -18,6 +18,9 @@
   cut before each number that has its neighbour (n-1 or n+1) in the same paragraph, the
   number dropped, and a heading in capitals opening an item ("1. BALL OF THE CENTURY
   Benaud was…") dropped too (`pieces`).
+- A full stop the page lost its space after ("a court has heard.Shocking allegations…"):
+  the space goes back between a lower-case word and a capitalised one, so the two
+  sentences are two (not a domain, a path or an initial: the word stands alone before it).
 - "Label: caption" sentences ("Sharp dresser: The actress wears…"): a short label without a
   verb of saying before a colon.
 """
@@ -68,6 +71,10 @@ _SAYING = re.compile(r"\b(?:said|says|told|added|explained|wrote|writes|asked|in
                      r"warned|claimed|revealed|stated|tweeted|replied|continued)\b")
 
 
+_NO_SPACE_AFTER_STOP = re.compile(
+    r"(?:^|(?<=\s))([a-z]{3,}[.!?])(?=(?:[A-Z][a-z]+|I)\b)(?!(?:Com|Org|Net|Gov|Edu|Info)\b)")
+
+
 def clean_paragraph(paragraph: str, first: bool = False) -> str:
     """The paragraph without datelines, agency tags and furniture; `first`: the article's
     first paragraph (where a glued place name is a dateline)."""
@@ -77,6 +84,8 @@ def clean_paragraph(paragraph: str, first: bool = False) -> str:
     if "(" in text:  # every agency tag is in parentheses
         text = _AGENCY_ANYWHERE.sub(" ", text)
     text = _FURNITURE.sub("", text)
+    if "." in text or "!" in text or "?" in text:
+        text = _NO_SPACE_AFTER_STOP.sub(r"\1 ", text)
     return text.strip()
 
 

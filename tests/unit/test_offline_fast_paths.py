@@ -65,7 +65,8 @@ def test_pieces_and_clean_paragraph_match_the_unconditional_scans(text):
                        if not clean._NOT_A_LIST.search(t[: m.start()])]
     if not any(marks(part) for part in kept):
         assert clean.pieces(paragraph) == [p.strip() for p in kept if p.strip()]
-    full = clean._FURNITURE.sub("", clean._AGENCY_ANYWHERE.sub(" ", paragraph)).strip()
+    full = clean._FURNITURE.sub("", clean._AGENCY_ANYWHERE.sub(" ", paragraph))
+    full = clean._NO_SPACE_AFTER_STOP.sub(r"\1 ", full).strip()
     assert clean.clean_paragraph(paragraph) == full
 
 

@@ -44,6 +44,17 @@ def test_datelines_are_removed(raw, clean):
     assert clean_paragraph(raw, first=True) == clean
 
 
+def test_a_full_stop_that_lost_its_space_ends_the_sentence_all_the_same():
+    assert clean_paragraph("She died of her injuries, a court has heard.Shocking details "
+                           "emerged.") == ("She died of her injuries, a court has heard. "
+                                           "Shocking details emerged.")
+    assert clean_paragraph("I was frustrated.I honestly don't know.") == (
+        "I was frustrated. I honestly don't know.")
+    for kept in ("Visit example.Com today.", "See www.bbc.co.uk/News now.",
+                 "The U.S.Army base.", "Mail bob@mail.Net now."):
+        assert clean_paragraph(kept) == kept
+
+
 def test_a_place_glued_to_the_first_word_is_a_dateline():
     assert clean_paragraph("WashingtonThis week the Senate voted.", first=True) == (
         "This week the Senate voted.")
