@@ -171,6 +171,7 @@ async def sse_scenario(args, data_dir: str) -> dict:
         bare, bare_url = start_bare()
         threadr, base = start_threadr(data_dir, llm_base_url=llm.base_url)
         try:
+            await _settled(threadr)  # the extractor's warm-up thread is done: not a stream's
             results["sse bare"] = await _measure(
                 session, bare, f"{bare_url}/sse", args.streams,
                 ready=_true, release=lambda: _post(session, f"{bare_url}/release"))
@@ -181,6 +182,18 @@ async def sse_scenario(args, data_dir: str) -> dict:
             stop(threadr)
             stop(bare)
     return results
+
+
+async def _settled(process) -> None:
+    """Until the process's RSS holds still (0.5 s apart, within 256 kB; at most 10 s): the
+    idle figure is taken after what the server does in the background once it answers."""
+    last = rss_kb(process.pid)
+    for _ in range(20):
+        await asyncio.sleep(0.5)
+        now = rss_kb(process.pid)
+        if abs(now - last) < 256:
+            return
+        last = now
 
 
 async def _true() -> bool:
