@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import ssl
 import time
@@ -145,7 +146,7 @@ class Upstream(asyncio.Protocol):
     """One connection to the model server, and the answer it is reading."""
 
     __slots__ = ("_client", "_h11", "_transport", "_waiter", "_lost", "_unread", "_paused",
-                 "_answered", "_idle_since", "status", "retry_after")
+                 "_answered", "_idle_since")
 
     def __init__(self, client: StreamClient) -> None:
         self._client = client
@@ -156,7 +157,6 @@ class Upstream(asyncio.Protocol):
         self._unread = 0
         self._paused = self._answered = False
         self._idle_since = 0.0  # when it went back to the pool
-        self.status, self.retry_after = 0, None
 
     # asyncio.Protocol
     def connection_made(self, transport) -> None:
@@ -204,10 +204,7 @@ class Upstream(asyncio.Protocol):
         except BaseException:
             self.close()
             raise
-        self.status = event.status_code
-        self.retry_after = next((value.decode("latin-1") for name, value in event.headers
-                                 if name == b"retry-after"), None)
-        if self.status < 300:
+        if event.status_code < 300:
             return self
         error = b""
         try:  # the error answer, up to its end or the limit
@@ -215,7 +212,9 @@ class Upstream(asyncio.Protocol):
                 error += chunk
         finally:
             self.close()
-        raise UpstreamStatus(self.status, self.retry_after, error[:_ERROR_BODY_LIMIT])
+        retry_after = next((value.decode("latin-1") for name, value in event.headers
+                            if name == b"retry-after"), None)
+        raise UpstreamStatus(event.status_code, retry_after, error[:_ERROR_BODY_LIMIT])
 
     async def read(self) -> bytes | None:
         """The body's next bytes, None at its end."""
@@ -230,12 +229,10 @@ class Upstream(asyncio.Protocol):
     def release(self) -> None:
         """Done with this answer: the connection is kept if the answer was read to its end
         (its last bytes may already be here), closed otherwise."""
-        try:
+        with contextlib.suppress(h11.ProtocolError):
             while (event := self._h11.next_event()) is not h11.NEED_DATA and \
                     not isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
                 pass
-        except h11.ProtocolError:
-            event = None
         if self._lost is None and self._h11.our_state is self._h11.their_state is h11.DONE:
             self._h11.start_next_cycle()
             self._answered, self._idle_since = False, time.monotonic()
