@@ -2,9 +2,9 @@
 aiohttp app), a bounded load generator, RSS and CPU sampling, and an OpenAI-compatible stand-in
 that holds every streamed completion half-way until released.
 
-Every Threadr start gets fresh state, whatever the run before left: a new Redis key prefix and,
-with a PostgreSQL URL, a scratch database on that server (created, migrated, dropped by
-`stop`). Reusing one database made each run slower than the last: a fresh Redis counter is
+Every Threadr start gets fresh state, whatever the run before left: a new Redis key prefix
+(its keys deleted by `stop`) and, with a PostgreSQL URL, a scratch database on that server
+(created, migrated, dropped by `stop`). Reusing one database made each run slower than the last: a fresh Redis counter is
 rebuilt from the day's usage records in the database, one unit per round trip (20,000 left
 by earlier runs = 20,000 round trips inside the measurement)."""
 
@@ -89,8 +89,9 @@ def start_threadr(data_dir: str, *, database_url: str = "", redis_url: str = "",
                   **extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "STRIPE_"))}
+    prefix = f"threadr_bench_{time.time_ns()}:"
     env.update(THREADR_DATA_DIR=data_dir, THREADR_ENV="test", DATABASE_URL=database_url,
-               REDIS_URL=redis_url, REDIS_PREFIX=f"threadr_bench_{time.time_ns()}:",
+               REDIS_URL=redis_url, REDIS_PREFIX=prefix,
                THREADR_GENERATOR="llm" if llm_base_url else "offline",
                FREE_DAILY_QUOTA="100000000", PREMIUM_DAILY_QUOTA="100000000",
                BURST_PER_MINUTE="100000000", LOG_LEVEL="WARNING", SHUTDOWN_GRACE="2",
@@ -113,6 +114,7 @@ def start_threadr(data_dir: str, *, database_url: str = "", redis_url: str = "",
     process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
                                preexec_fn=_raise_fd_limit)
     process.scratch = scratch  # dropped by `stop`
+    process.redis_keys = (redis_url, prefix) if redis_url else None  # deleted by `stop`
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(f"{base}/healthz", process)
@@ -186,6 +188,27 @@ def stop(process: subprocess.Popen) -> None:
     scratch = getattr(process, "scratch", None)
     if scratch:
         _pg(scratch[0] + "/postgres", f'DROP DATABASE IF EXISTS "{scratch[1]}" WITH (FORCE)')
+    redis_keys = getattr(process, "redis_keys", None)
+    if redis_keys:
+        _drop_keys(*redis_keys)
+
+
+def _drop_keys(redis_url: str, prefix: str) -> None:
+    """The run's keys on a shared Redis (thousands a run: cache entries, counters, logs)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        batch = []
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)
+    finally:
+        client.close()
 
 
 def rss_kb(pid: int) -> int:
