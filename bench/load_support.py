@@ -4,9 +4,9 @@ that holds every streamed completion half-way until released.
 
 Every Threadr start gets fresh state, whatever the run before left: a new Redis key prefix
 (its keys deleted by `stop`) and, with a PostgreSQL URL, a scratch database on that server
-(created, migrated, dropped by `stop`). Reusing one database made each run slower than the last: a fresh Redis counter is
-rebuilt from the day's usage records in the database, one unit per round trip (20,000 left
-by earlier runs = 20,000 round trips inside the measurement)."""
+(created, migrated, dropped by `stop`). Reusing one database made each run slower than the
+last: a fresh Redis counter is rebuilt from the day's usage records in the database, one unit
+per round trip (20,000 left by earlier runs = 20,000 round trips inside the measurement)."""
 
 from __future__ import annotations
 
