@@ -15,7 +15,7 @@ from aiohttp import web
 from core.services import Services
 from core.settings import Settings
 from web.keys import CORS, DRAINING, LARGE_BODY_SLOT, OPENAPI, PROXIES, SERVICES, SETTINGS
-from web.middlewares import observe, on_response_prepare, translate_errors
+from web.middlewares import observe, on_response_prepare
 from web.openapi import build_openapi
 from web.routes import route_table, setup_routes
 from web.security import CorsPolicy, ProxyPolicy
@@ -31,7 +31,7 @@ def create_app(
     when the app starts and closed when it stops. `mounts` are extra POST endpoints owned by
     another process type (e.g. the Telegram webhook), started once the services exist."""
     app = web.Application(
-        middlewares=[observe, translate_errors],
+        middlewares=[observe],
         client_max_size=max(settings.max_html_bytes, settings.max_text_bytes) + _BODY_SLACK,
     )
     app[SETTINGS] = settings

@@ -21,12 +21,12 @@ log = logging.getLogger("threadr.server")
 
 
 class _GuardedHandler(RequestHandler):
+    __slots__ = ("_header_timer",)  # aiohttp's handler has slots: no dict per connection
     header_timeout = 10.0
     body_timeout = 30.0
 
-    _header_timer: asyncio.TimerHandle | None = None
-
     def connection_made(self, transport) -> None:
+        self._header_timer: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._header_timer = self._loop.call_later(
             self.header_timeout, self._close_if_slow, lambda: self._request_count == 0,
@@ -68,7 +68,7 @@ class GuardedRunner(web.AppRunner):
         kwargs.setdefault("keepalive_timeout", header_timeout)
         super().__init__(app, **kwargs)
         self._handler_class = type("GuardedHandler", (_GuardedHandler,), {
-            "header_timeout": header_timeout, "body_timeout": body_timeout})
+            "__slots__": (), "header_timeout": header_timeout, "body_timeout": body_timeout})
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

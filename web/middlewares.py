@@ -30,7 +30,9 @@ def _route_label(request: web.Request) -> str:
 
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
-    """Outermost: request id, client IP, access log and metrics around everything else."""
+    """The one middleware: request id, client IP, access log and metrics around everything
+    else, and errors translated as `translate_errors` does. One frame, not two: a held
+    stream keeps every middleware's frame for as long as it lasts."""
     incoming = request.headers.get("X-Request-Id")
     request_id = incoming if incoming and _SAFE_ID.match(incoming) else unique_id()
     request[REQUEST_ID] = request_id
@@ -39,7 +41,13 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        try:
+            if is_preflight(request):
+                response = request.app[CORS].preflight(request)
+            else:
+                response = await handler(request)
+        except Exception as exc:
+            response = _error_response(request, exc)
         status = response.status
         return response
     except asyncio.CancelledError:
@@ -61,21 +69,28 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
 
 @web.middleware
 async def translate_errors(request: web.Request, handler) -> web.StreamResponse:
-    """Every failure leaves as JSON `{"error": {...}}`; nothing internal reaches a client."""
+    """Every failure leaves as JSON `{"error": {...}}`; nothing internal reaches a client.
+    (`observe` does this itself; this one is for an app without it.)"""
     try:
         if is_preflight(request):
             return request.app[CORS].preflight(request)
         return await handler(request)
-    except ThreadrError as exc:
+    except Exception as exc:
+        return _error_response(request, exc)
+
+
+def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """The JSON answer for what a handler raised (called in its `except` block); a redirect
+    or other HTTP status under 400 is raised on."""
+    if isinstance(exc, ThreadrError):
         return errors.from_domain(exc, errors.request_origin(request))
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return errors.from_http(exc)
-    except Exception:
-        request_id = request.get(REQUEST_ID, "-")
-        error_log.exception("unhandled error", extra={"request_id": request_id})
-        return errors.internal_error(request_id)
+    request_id = request.get(REQUEST_ID, "-")
+    error_log.exception("unhandled error", extra={"request_id": request_id})
+    return errors.internal_error(request_id)
 
 
 # case-insensitive keys made once: a plain str key is case-folded again on every use

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import weakref
-from collections.abc import Awaitable
 
 from aiohttp import web
 
@@ -73,28 +72,24 @@ class EventStream:
         transport = self.request.transport
         return transport is None or transport.is_closing()
 
-    async def run(self, work: Awaitable):
-        """Await `work`, sending heartbeats; cancel it if the client goes away (ClientGone)."""
+    def __enter__(self) -> EventStream:
+        """`with stream: await work` (in the request's task): heartbeats while the work runs,
+        and the task cancelled if the client goes away, which leaves the block as ClientGone.
+        A context manager, not a coroutine around the work: no frame kept per held stream."""
         loop = asyncio.get_running_loop()
         self._task, self._gone, self._last_beat = asyncio.current_task(), False, loop.time()
-        watch = _watch(loop)
-        watch.add(self)
-        try:
-            result = await work
-        except asyncio.CancelledError:
-            if not self._gone:
-                raise
-            self._task.uncancel()  # our own cancellation: the client left
+        _watch(loop).add(self)
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        task, self._task = self._task, None
+        _watch(asyncio.get_running_loop()).discard(self)
+        if self._beating is not None:
+            self._beating.cancel()
+        if self._gone and (kind is None or issubclass(kind, asyncio.CancelledError)):
+            # our own cancellation (or the work swallowed it): the client left
+            task.uncancel()
             raise ClientGone() from None
-        finally:
-            watch.discard(self)
-            self._task = None
-            if self._beating is not None:
-                self._beating.cancel()
-        if self._gone:  # the work swallowed our cancellation: the client left all the same
-            asyncio.current_task().uncancel()
-            raise ClientGone()
-        return result
 
     def _check(self, now: float) -> None:
         """Called by the loop's timer: cancel the work of a gone client, or send a beat."""

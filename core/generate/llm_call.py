@@ -97,7 +97,19 @@ class ChatCaller:
             await self._acquire(deadline)
             mode = self._mode
             try:
-                answer = await self._call(messages, MODES[mode], emitter, max_tokens)
+                if emitter is None:
+                    answer = await self._whole(messages(), MODES[mode], max_tokens)
+                else:  # here, not in a helper: a held stream keeps each frame of its chain
+                    upstream = await self._streams.post(
+                        lambda kind=MODES[mode]: self._stream_body(messages(), kind, max_tokens))
+                    streamed = _StreamedAnswer()
+                    try:
+                        while not streamed.done:
+                            for draft in streamed.feed(await upstream.read()):
+                                await emitter.add(draft)
+                    finally:
+                        upstream.release()  # kept for the next call if read to its end
+                    answer = Answer("".join(streamed.parts), streamed.usage)
             except openai.APITimeoutError:
                 raise
             except (openai.APIError, UpstreamStatus, StreamError) as exc:
@@ -133,26 +145,17 @@ class ChatCaller:
         except TimeoutError:
             raise LLMFailure("llm_rate_limited", "outbound rate limit") from None
 
-    async def _call(self, messages: Callable[[], list[dict]], mode: str, emitter,
-                    max_tokens: int) -> Answer:
-        if emitter is None:
-            done = await self._client.chat.completions.create(
-                **self._request(messages(), mode, max_tokens))
-            text = (done.choices[0].message.content or "") if done.choices else ""
-            return Answer(text, _usage(done.usage))
-        # ASCII JSON, as the SDK sends: a lone surrogate in the article is escaped, not an
-        # error. The body is not kept in this frame while the answer streams.
-        upstream = await self._streams.post(json.dumps({
-            **self._request(messages(), mode, max_tokens),
-            "stream": True, "stream_options": {"include_usage": True}}).encode())
-        answer = _StreamedAnswer()
-        try:
-            while not answer.done:
-                for draft in answer.feed(await upstream.read()):
-                    await emitter.add(draft)
-        finally:
-            upstream.release()  # kept for the next call if read to its end, else closed
-        return Answer("".join(answer.parts), answer.usage)
+    async def _whole(self, messages: list[dict], mode: str, max_tokens: int) -> Answer:
+        done = await self._client.chat.completions.create(
+            **self._request(messages, mode, max_tokens))
+        text = (done.choices[0].message.content or "") if done.choices else ""
+        return Answer(text, _usage(done.usage))
+
+    def _stream_body(self, messages: list[dict], mode: str, max_tokens: int) -> bytes:
+        """ASCII JSON, as the SDK sends: a lone surrogate in the article is escaped, not an
+        error. Made once the connection is ready, and not kept (`StreamClient.post`)."""
+        return json.dumps({**self._request(messages, mode, max_tokens), "stream": True,
+                           "stream_options": {"include_usage": True}}).encode()
 
     def _request(self, messages: list[dict], mode: str, max_tokens: int) -> dict:
         kwargs: dict = {"model": self._model, "messages": messages}

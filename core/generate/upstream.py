@@ -6,7 +6,7 @@ Python objects, where aiohttp's client kept about 9.5 kB (its response, request,
 three deques, timers; tracemalloc in `bench/sse_memory.py`). A server holds one of these per
 open SSE stream.
 
-`StreamClient(url, headers).post(body)` sends a POST and returns the `Upstream` once 2xx
+`StreamClient(url, headers).post(body)` sends a POST (`body()` makes its bytes) and returns the `Upstream` once 2xx
 headers are in; any other status raises `UpstreamStatus` with its Retry-After and error
 body. `Upstream.read()` gives the body's bytes as they arrive, None at its end. Every
 transport or protocol failure is a `StreamError`. No timeout of its own: the caller's
@@ -28,6 +28,7 @@ import json
 import ssl
 import time
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 import h11
@@ -94,18 +95,16 @@ class StreamClient:
             self._headers.append(("Proxy-Authorization", self._origin.proxy_auth))
         self._idle: list[Upstream] = []
 
-    async def post(self, body: bytes) -> Upstream:
-        """The answer once its 2xx headers are in; raises `UpstreamStatus`, `StreamError`."""
-        try:
-            request = h11.Request(method="POST", target=self._origin.target, headers=[
-                *self._headers, ("Content-Length", str(len(body)))])
-        except h11.LocalProtocolError as exc:  # a header the settings made unsendable
-            raise StreamError(f"request: {exc}") from exc
+    async def post(self, body: Callable[[], bytes]) -> Upstream:
+        """The answer once its 2xx headers are in; raises `UpstreamStatus`, `StreamError`.
+        `body()` makes the request body once a connection is ready (again if a kept-alive
+        one turns out closed): no body is held while connecting or awaiting the answer, when
+        a burst of streams would hold one each at the same time."""
         while self._idle:
             upstream = self._idle.pop()  # the most recently used first
             if upstream.reusable():
                 try:
-                    return await upstream.send(request, body, reused=True)
+                    return await upstream.send(self._request, body, reused=True)
                 except _Stale:
                     break
             upstream.close()
@@ -113,7 +112,14 @@ class StreamClient:
             upstream = await self._connect()
         except (OSError, h11.ProtocolError) as exc:
             raise StreamError(f"connect: {exc}" if str(exc) else type(exc).__name__) from exc
-        return await upstream.send(request, body, reused=False)
+        return await upstream.send(self._request, body, reused=False)
+
+    def _request(self, length: int) -> h11.Request:
+        try:
+            return h11.Request(method="POST", target=self._origin.target,
+                               headers=[*self._headers, ("Content-Length", str(length))])
+        except h11.LocalProtocolError as exc:  # a header the settings made unsendable
+            raise StreamError(f"request: {exc}") from exc
 
     async def _connect(self) -> Upstream:
         origin, loop = self._origin, asyncio.get_running_loop()
@@ -190,10 +196,10 @@ class Upstream(asyncio.Protocol):
         return (self._lost is None and not self._answered and not self._transport.is_closing()
                 and time.monotonic() - self._idle_since < _IDLE_SECONDS)
 
-    async def send(self, request: h11.Request, body: bytes, *, reused: bool) -> Upstream:
+    async def send(self, request: Callable[[int], h11.Request], body: Callable[[], bytes], *,
+                   reused: bool) -> Upstream:
         try:
-            self._transport.write(self._h11.send(request) + self._h11.send(h11.Data(data=body))
-                                  + self._h11.send(h11.EndOfMessage()))
+            self._write(request, body)
             while not isinstance(event := await self._next(), h11.Response):
                 pass  # 1xx
         except StreamError:
@@ -215,6 +221,13 @@ class Upstream(asyncio.Protocol):
         retry_after = next((value.decode("latin-1") for name, value in event.headers
                             if name == b"retry-after"), None)
         raise UpstreamStatus(event.status_code, retry_after, error[:_ERROR_BODY_LIMIT])
+
+    def _write(self, request: Callable[[int], h11.Request], body: Callable[[], bytes]) -> None:
+        """The request, made and written here: nothing of it outlives this call."""
+        data = body()
+        self._transport.write(self._h11.send(request(len(data)))
+                              + self._h11.send(h11.Data(data=data))
+                              + self._h11.send(h11.EndOfMessage()))
 
     async def read(self) -> bytes | None:
         """The body's next bytes, None at its end."""

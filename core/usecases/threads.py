@@ -230,19 +230,16 @@ async def _cached_or_generate(
     every concurrent caller (`ThreadCache`: single-flight in and across processes). Only the
     first caller's `on_post` sees posts as they are made, until that caller leaves."""
     relay = _Relay(on_post)
-
-    async def generate() -> Thread:
-        thread = await services.generator.generate(article, options,
-                                                   relay.send if on_post else None)
-        services.metrics.generations.labels(thread.generator, "ok").inc()
-        return thread
-
-    try:
-        thread = await services.thread_cache.get_or_compute(key, generate)
+    send = relay.send if on_post else None
+    try:  # a function making the coroutine, not a coroutine around it: one frame less held
+        thread = await services.thread_cache.get_or_compute(
+            key, lambda: services.generator.generate(article, options, send))
     except asyncio.CancelledError:
         relay.detach()  # this caller is gone: no more posts to its stream
         raise
-    if thread.cached and on_post:
+    if not thread.cached:  # this caller's own generation (others get it as cached)
+        services.metrics.generations.labels(thread.generator, "ok").inc()
+    elif on_post:
         for i, post in enumerate(thread.posts):
             await on_post(i, post.text)
     return thread

@@ -100,7 +100,7 @@ async def read_all(upstream) -> bytes:
 async def test_each_body_framing_gives_the_same_bytes(framing):
     async with Raw(lambda n, head: ok(SSE, framing), close_after=framing == "close") as server:
         client = StreamClient(server.url, HEADERS)
-        upstream = await client.post(b'{"stream": true}')
+        upstream = await client.post(lambda: b'{"stream": true}')
         assert await read_all(upstream) == SSE
         upstream.release()
         client.close()
@@ -116,14 +116,14 @@ async def test_a_connection_read_to_its_end_is_reused_and_one_left_mid_answer_is
     async with Raw(lambda n, head: [whole[:60], whole[60:]] if n == 4 else whole) as server:
         client = StreamClient(server.url, HEADERS)
         for _ in range(3):
-            upstream = await client.post(b"{}")
+            upstream = await client.post(lambda: b"{}")
             assert await read_all(upstream) == SSE
             upstream.release()
         assert server.connections == 1 and len(server.requests) == 3
-        upstream = await client.post(b"{}")
+        upstream = await client.post(lambda: b"{}")
         await upstream.read()  # part of the answer only: the caller stops reading
         upstream.release()
-        upstream = await client.post(b"{}")
+        upstream = await client.post(lambda: b"{}")
         assert await read_all(upstream) == SSE
         upstream.release()
         client.close()
@@ -133,28 +133,35 @@ async def test_a_connection_read_to_its_end_is_reused_and_one_left_mid_answer_is
 async def test_a_pooled_connection_the_server_dropped_is_replaced_once_unseen():
     # the second request on the first connection is dropped unanswered: it goes again on a
     # fresh connection, and the caller sees only the answer
+    # (the body is made for each sending: a caller's body is not held while it waits)
+    made = []
+
+    def body() -> bytes:
+        made.append(len(made))
+        return b"{}"
+
     async with Raw(lambda n, head: None if n == 2 else ok()) as server:
         client = StreamClient(server.url, HEADERS)
         for _ in range(2):
-            upstream = await client.post(b"{}")
+            upstream = await client.post(body)
             assert await read_all(upstream) == SSE
             upstream.release()
         client.close()
-    assert server.connections == 2 and len(server.requests) == 3
+    assert server.connections == 2 and len(server.requests) == 3 and len(made) == 3
 
 
 async def test_a_fresh_connection_dropped_unanswered_is_a_stream_error():
     async with Raw(lambda n, head: None) as server:
         client = StreamClient(server.url, HEADERS)
         with pytest.raises(StreamError):
-            await client.post(b"{}")
+            await client.post(lambda: b"{}")
     assert len(server.requests) == 1  # not sent again: only a reused connection is
 
 
 async def test_an_answer_cut_off_mid_body_is_a_stream_error():
     cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(SSE)[:20]
     async with Raw(lambda n, head: cut, close_after=True) as server:
-        upstream = await StreamClient(server.url, HEADERS).post(b"{}")
+        upstream = await StreamClient(server.url, HEADERS).post(lambda: b"{}")
         with pytest.raises(StreamError):
             await read_all(upstream)
         upstream.release()
@@ -166,7 +173,7 @@ async def test_a_malformed_answer_is_a_stream_error(answer):
     async with Raw(lambda n, head: answer, close_after=True) as server:
         client = StreamClient(server.url, HEADERS)
         with pytest.raises(StreamError):
-            await read_all(await client.post(b"{}"))
+            await read_all(await client.post(lambda: b"{}"))
 
 
 async def test_an_error_status_carries_its_retry_after_and_a_bounded_body():
@@ -175,7 +182,7 @@ async def test_an_error_status_carries_its_retry_after_and_a_bounded_body():
         len(big), big)
     async with Raw(lambda n, head: answer) as server:
         with pytest.raises(UpstreamStatus) as raised:
-            await StreamClient(server.url, HEADERS).post(b"{}")
+            await StreamClient(server.url, HEADERS).post(lambda: b"{}")
     assert raised.value.status == 429 and raised.value.retry_after == "2"
     assert isinstance(raised.value.body, str) and len(raised.value.body) == 64 * 1024
 
@@ -183,7 +190,7 @@ async def test_an_error_status_carries_its_retry_after_and_a_bounded_body():
 async def test_reading_pauses_while_the_unread_bytes_pile_up():
     body = b"data: " + b"y" * 2_000_000 + b"\n\n"
     async with Raw(lambda n, head: ok(body, "chunked", 65536)) as server:
-        upstream = await StreamClient(server.url, HEADERS).post(b"{}")
+        upstream = await StreamClient(server.url, HEADERS).post(lambda: b"{}")
         for _ in range(100):  # bounded: the server writes, nobody reads
             if upstream._paused:
                 break
@@ -252,7 +259,7 @@ async def test_https_goes_through_the_proxy_in_a_tunnel(tls, monkeypatch):
             ConnectProxy() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", f"http://proxy%20user:s3cret@127.0.0.1:{proxy.port}")
         client = StreamClient(server.url, HEADERS)
-        upstream = await client.post(b"{}")
+        upstream = await client.post(lambda: b"{}")
         assert await read_all(upstream) == SSE
         upstream.release()
         client.close()
@@ -265,7 +272,7 @@ async def test_a_proxy_refusing_the_tunnel_is_a_stream_error(tls, monkeypatch):
     async with Raw(lambda n, head: ok(), tls=tls) as server, ConnectProxy() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")  # no credentials
         with pytest.raises(StreamError, match="407"):
-            await StreamClient(server.url, HEADERS).post(b"{}")
+            await StreamClient(server.url, HEADERS).post(lambda: b"{}")
     assert server.requests == []
 
 
@@ -274,7 +281,7 @@ async def test_https_to_an_origin_whose_certificate_is_not_trusted_fails(tmp_pat
     trustme.CA().issue_cert("127.0.0.1").configure_cert(server_ctx)  # a CA nobody trusts
     async with Raw(lambda n, head: ok(), tls=server_ctx) as server:
         with pytest.raises(StreamError):
-            await StreamClient(server.url, HEADERS).post(b"{}")
+            await StreamClient(server.url, HEADERS).post(lambda: b"{}")
 
 
 async def test_plain_http_through_a_proxy_sends_the_whole_url(monkeypatch):
@@ -283,7 +290,7 @@ async def test_plain_http_through_a_proxy_sends_the_whole_url(monkeypatch):
     async with Raw(lambda n, head: ok()) as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://u:p@127.0.0.1:{proxy.port}")
         url = "http://model.internal:8080/v1/chat/completions"
-        upstream = await StreamClient(url, HEADERS).post(b"{}")
+        upstream = await StreamClient(url, HEADERS).post(lambda: b"{}")
         assert await read_all(upstream) == SSE
     head = proxy.requests[0]
     assert head.startswith(b"POST http://model.internal:8080/v1/chat/completions HTTP/1.1\r\n")
@@ -295,5 +302,5 @@ async def test_no_proxy_is_honoured(monkeypatch):
     async with Raw(lambda n, head: ok()) as server:
         monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        upstream = await StreamClient(server.url, HEADERS).post(b"{}")
+        upstream = await StreamClient(server.url, HEADERS).post(lambda: b"{}")
         assert await read_all(upstream) == SSE

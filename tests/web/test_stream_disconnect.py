@@ -81,7 +81,11 @@ async def test_streams_share_one_timer_that_stops_with_the_last_stream():
     requests = [_Request() for _ in range(3)]
     streams = [sse.EventStream(r, heartbeat=0.01) for r in requests]
     release = asyncio.Event()
-    runs = [asyncio.create_task(s.run(release.wait())) for s in streams]
+    async def run(stream):
+        with stream:
+            return await release.wait()
+
+    runs = [asyncio.create_task(run(s)) for s in streams]
     await asyncio.sleep(0.05)
     watch = sse._watch(loop)
     assert len(watch._streams) == 3 and watch._timer is not None

@@ -83,10 +83,11 @@ async def _stream_thread(request: web.Request, who, thread_request) -> web.Strea
     async def on_post(index: int, text: str) -> None:
         await stream.send("post", {"index": index, "text": text, "weighted_length": length(text)})
 
-    work = usecase.generate_thread(services, who, thread_request, on_meta=on_meta,
-                                   on_post=on_post, admitted=True)
     try:
-        thread = await stream.run(work)
+        with stream:
+            thread = await usecase.generate_thread(services, who, thread_request,
+                                                   on_meta=on_meta, on_post=on_post,
+                                                   admitted=True)
     except ClientGone:
         log.info("client left the stream", extra={"request_id": request[REQUEST_ID]})
         return stream.response or web.Response(status=499)
