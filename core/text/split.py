@@ -19,6 +19,9 @@ from core.text.platforms import Rules, rules_for
 # (a third: a one-sentence post reads better than a sentence broken mid-way)
 MIN_FILL = {b.PARAGRAPH: 0.33, b.LINE: 0.33, b.SENTENCE: 0.33, b.CLAUSE: 0.5}
 LEVELS = (b.PARAGRAPH, b.LINE, b.SENTENCE, b.CLAUSE, b.WORD, b.CHAR)
+# a text's last post, when its cut falls inside a sentence, carries at least this share of a
+# post: "…waiting for him at the end" / "of the season." reads as a stub left over
+MIN_TAIL = 0.33
 
 Fits = Callable[[int, str], bool]  # (post index, body) -> does the finished post fit?
 
@@ -61,10 +64,33 @@ class Chunk:
             if self._weight(start, end) <= budget(index) and fits(index, rest):
                 out.append(rest)
                 break
-            left_end, right_start = self._next_cut(start, index, budget(index), fits)
+            left_end, right_start, level = self._next_cut(start, index, budget(index), fits)
+            if level in (b.CLAUSE, b.WORD) and \
+                    self._weight(right_start, end) < MIN_TAIL * budget(index):
+                left_end, right_start = self._balanced(start, end, index, budget(index), fits,
+                                                       level, left_end) or (left_end, right_start)
             out.append(self.text[start:left_end])
             start = right_start
         return out
+
+    def _balanced(self, start: int, end: int, index: int, budget: int, fits: Fits, level: int,
+                  greedy: int) -> tuple[int, int] | None:
+        """For the last cut of the text (`greedy` would leave a stub): the latest cut as good
+        as `level` leaving at least `MIN_TAIL` of a post on each side, the rest still one
+        post; None if there is none."""
+        cuts, ends = self._at_least(level)
+        least = MIN_TAIL * budget
+        for k in range(bisect_right(ends, greedy) - 1, -1, -1):
+            left_end, right_start = ends[k], cuts[k].right_start
+            if left_end >= greedy:
+                continue
+            if self._weight(start, left_end) < least:
+                return None  # earlier cuts leave even less in this post
+            if self._weight(right_start, end) >= least and \
+                    fits(index, self.text[start:left_end]) and \
+                    fits(index + 1, self.text[right_start:end]):
+                return left_end, right_start
+        return None
 
     def _weight(self, start: int, end: int) -> int:
         return self.prefix[end] - self.prefix[start]
@@ -73,7 +99,10 @@ class Chunk:
         """The furthest position whose estimated weight from `start` is within `budget`."""
         return bisect_right(self.prefix, self.prefix[start] + budget) - 1
 
-    def _next_cut(self, start: int, index: int, budget: int, fits: Fits) -> tuple[int, int]:
+    def _next_cut(self, start: int, index: int, budget: int,
+                  fits: Fits) -> tuple[int, int, int | None]:
+        """(left end, right start, level) of the best cut for this post; level None: a cut
+        inside a token."""
         limit = self._limit(start, budget)
         for level in LEVELS:
             cuts, ends = self._at_least(level)
@@ -84,9 +113,9 @@ class Chunk:
                 continue
             while k >= 0 and ends[k] > start:
                 if fits(index, self.text[start:ends[k]]):
-                    return ends[k], cuts[k].right_start
+                    return ends[k], cuts[k].right_start, cuts[k].level
                 k -= 1
-        return self._hard_cut(start, limit, index, fits)
+        return *self._hard_cut(start, limit, index, fits), None
 
     def _hard_cut(self, start: int, limit: int, index: int, fits: Fits) -> tuple[int, int]:
         """Only a token longer than a post gets here: cut it at a grapheme boundary."""

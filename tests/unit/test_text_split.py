@@ -192,3 +192,21 @@ def test_fit_resplits_one_post_so_every_piece_fits_once_numbered_for_the_new_cou
             assert all(weighted_length(number_body(p, index, total, options)) <= 280
                        for p in pieces)
         assert all(p.endswith(".") for p in pieces[:-1])  # cut at sentence boundaries
+
+
+def test_a_sentence_cut_at_a_word_leaves_no_stub_in_the_last_post():
+    sentence = ("Derby County season ticket holders from the 2010-11 campaign might struggle to "
+                "believe it but Alberto Bueno prepares to face his former club Real Madrid on "
+                "Wednesday as the highest-scoring Spanish-national in La Liga with a big money "
+                "move to Porto waiting for him at the end of the season.")
+    first, last = split_into_posts(sentence, PLAIN)
+    assert weighted_length(last) >= MAX_POST_LENGTH / 3, last  # not "of the season."
+    assert f"{first} {last}" == sentence
+
+
+def test_a_short_last_sentence_keeps_its_own_post():
+    long = " ".join(["Every word here counts toward one long opening sentence"] * 4) + \
+        " and then some more words to make it long enough."
+    assert 250 < weighted_length(long) <= MAX_POST_LENGTH
+    first, last = split_into_posts(f"{long} It rained.", PLAIN)
+    assert (first, last) == (long, "It rained.")
