@@ -5,7 +5,7 @@ which): SQLite embedded by default, PostgreSQL and/or Redis when their URLs are 
 
     .venv/bin/python bench/bench_load.py [--requests 3000] [--concurrency 32] [--streams 1000]
         [--database-url postgresql://…] [--redis-url redis://…] [--skip-sse] [--skip-workers]
-        [--rounds 5] [--worker-rounds 5] [--skip-requests] [--json out.json]
+        [--rounds 5] [--worker-rounds 7] [--skip-requests] [--json out.json]
 
 Scenarios (requests/s, p50/p95 latency, ratio to the bare app, CPU seconds from /proc), each
 with the bare app right after it, `--rounds` times; the round with the median ratio is shown:
@@ -370,7 +370,7 @@ def main() -> None:
                         help="skip --workers 2 vs 1 (measured only with --redis-url)")
     parser.add_argument("--rounds", type=int, default=5,
                         help="each request scenario and the bare app in turn this many times")
-    parser.add_argument("--worker-rounds", type=int, default=5,
+    parser.add_argument("--worker-rounds", type=int, default=7,
                         help="--workers 1 and 2 measured in turn this many times (median)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
