@@ -6,11 +6,11 @@ Python objects, where aiohttp's client kept about 9.5 kB (its response, request,
 three deques, timers; tracemalloc in `bench/sse_memory.py`). A server holds one of these per
 open SSE stream.
 
-`StreamClient(url, headers).post(body)` sends a POST (`body()` makes its bytes) and returns the `Upstream` once 2xx
-headers are in; any other status raises `UpstreamStatus` with its Retry-After and error
-body. `Upstream.read()` gives the body's bytes as they arrive, None at its end. Every
-transport or protocol failure is a `StreamError`. No timeout of its own: the caller's
-deadline bounds the connect, the wait and every read.
+`StreamClient(url, headers).post(body)` sends a POST (`body()` makes its bytes) and returns
+the `Upstream` once 2xx headers are in; any other status raises `UpstreamStatus` with its
+Retry-After and error body. `Upstream.read()` gives the body's bytes as they arrive, None at
+its end. Every transport or protocol failure is a `StreamError`. No timeout of its own: the
+caller's deadline bounds the connect, the wait and every read.
 
 Connections are kept alive (at most `_IDLE` idle, none reused after `_IDLE_SECONDS`); a
 request on a reused connection that the server closed meanwhile is sent once more on a fresh
