@@ -361,7 +361,9 @@ class RedisCounters:
         await self._run(self._script(self._unlock, [self._k(key)], [token]))
 
     async def ping(self) -> None:
-        await self._run(self._redis.ping())
+        """Over the connection the commands use: a readiness "ok" (which also ends the
+        fallback) means they can go through, not only that a new connection could."""
+        await self._run(self._command("PING"))
 
     async def close(self) -> None:
         if self._batch is not None:

@@ -35,6 +35,9 @@ def _signed_in(cluster, source: str) -> dict:
 
 def test_quota_is_exact_across_two_api_hosts(cluster, record_property):
     source = cluster.client_address(1)
+    for host in ("api1", "api2"):  # both on Redis (a test before may have cut one off it)
+        assert cluster.watch(f"{cluster.api_url(host)}/readyz", "checks.counters", "ok", 20,
+                             source) is not None, cluster.log(host)
     requests = [_thread_request(cluster.api_url("api1" if i % 2 else "api2")) for i in range(60)]
     results = cluster.batch(requests, source, concurrency=60)
     statuses = [r["status"] for r in results]
