@@ -36,7 +36,7 @@ class _Entry:
 class _Deadlines:
     """One event loop's open deadlines."""
 
-    __slots__ = ("_loop", "_heap", "_timer", "_left", "__weakref__")
+    __slots__ = ("_loop", "_heap", "_timer", "_left")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

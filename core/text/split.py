@@ -6,7 +6,7 @@ cuts it greedily for any per-post budget, so the numbering width can be re-tried
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cached_property
 from itertools import accumulate
@@ -80,10 +80,8 @@ class Chunk:
         post; None if there is none."""
         cuts, ends = self._at_least(level)
         least = MIN_TAIL * budget
-        for k in range(bisect_right(ends, greedy) - 1, -1, -1):
+        for k in range(bisect_left(ends, greedy) - 1, -1, -1):  # the cuts before `greedy`
             left_end, right_start = ends[k], cuts[k].right_start
-            if left_end >= greedy:
-                continue
             if self._weight(start, left_end) < least:
                 return None  # earlier cuts leave even less in this post
             if self._weight(right_start, end) >= least and \
