@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from aiohttp import ClientPayloadError, web
+from aiohttp import ClientPayloadError, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 
@@ -124,7 +124,7 @@ def _check_text(data) -> None:
 
 
 def bearer(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization")
+    header = request.headers.get(hdrs.AUTHORIZATION)
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -137,13 +137,13 @@ async def principal(request: web.Request, *, required: bool,
                     prefetch: Callable | None = None) -> Principal | None:
     """Who is signed in (checked once per request); 401 for a bad token, or a missing one
     when `required`. `prefetch`: the route's (`web.routing.Route.prefetch`)."""
-    if PRINCIPAL in request:
-        return request[PRINCIPAL]
     token = bearer(request)
     if token is None:
         if required:
             raise Unauthorized()
         return None
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
     services = request.app[SERVICES]
     session = sessions.session_token(services, token) if prefetch else None
     if session is not None:

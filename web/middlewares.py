@@ -33,7 +33,7 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     """The one middleware: request id, client IP, access log and metrics around everything
     else, and errors translated as `translate_errors` does. One frame, not two: a held
     stream keeps every middleware's frame for as long as it lasts."""
-    incoming = request.headers.get("X-Request-Id")
+    incoming = request.headers.get(_REQUEST_ID)
     request_id = incoming if incoming and _SAFE_ID.match(incoming) else unique_id()
     request[REQUEST_ID] = request_id
     request[CLIENT_IP] = request.app[PROXIES].for_request(request)
@@ -93,10 +93,13 @@ def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
     return errors.internal_error(request_id)
 
 
-# case-insensitive keys made once: a plain str key is case-folded again on every use
-_PAGE, _API = (tuple((istr(name), value) for name, value in kind.items())
-                for kind in (SECURITY_HEADERS, API_SECURITY_HEADERS))
-_SERVER, _REQUEST_ID = istr("Server"), istr("X-Request-Id")
+# case-insensitive keys made once: a plain str key is case-folded again on every use. Every
+# API answer says `Vary: Origin`: CORS may grant it to one origin and not to another.
+_PAGE, _API = (tuple((istr(name), value) for name, value in (*kind.items(), *extra))
+               for kind, extra in ((SECURITY_HEADERS, [("Server", "Threadr")]),
+                                   (API_SECURITY_HEADERS, [("Server", "Threadr"),
+                                                           ("Vary", "Origin")])))
+_ORIGIN, _REQUEST_ID = istr("Origin"), istr("X-Request-Id")
 
 
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
@@ -105,7 +108,7 @@ async def on_response_prepare(request: web.Request, response: web.StreamResponse
     headers = response.headers
     chosen = _API if request.path.startswith("/api/") else _PAGE
     headers.extend([(name, value) for name, value in chosen if name not in headers])
-    headers[_SERVER] = "Threadr"
-    request.app[CORS].decorate(request, response)
-    if REQUEST_ID in request and _REQUEST_ID not in headers:
-        headers[_REQUEST_ID] = request[REQUEST_ID]
+    if _ORIGIN in request.headers:  # a browser's cross-origin call: grant it or not
+        request.app[CORS].decorate(request, response)
+    if (request_id := request.get(REQUEST_ID)) is not None and _REQUEST_ID not in headers:
+        headers[_REQUEST_ID] = request_id

@@ -268,7 +268,7 @@ def _guarded(route: Route) -> Callable:
 
     @functools.wraps(route.handler)
     async def handler(request: web.Request) -> web.StreamResponse:
-        if strict and (unknown := sorted(set(request.query) - allowed)):
+        if strict and request.query_string and (unknown := sorted(set(request.query) - allowed)):
             raise InvalidInput(f"Unknown query parameter: {unknown[0]}.")
         if route.needs_billing and request.app[SERVICES].billing is None:
             raise BillingNotConfigured()

@@ -85,8 +85,9 @@ class CorsPolicy:
         })
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
+        """An allowed origin's grant on an API answer (whose `Vary: Origin` the app's
+        response hook adds to every API answer, granted or not)."""
         if request.path.startswith("/api/"):
-            response.headers.setdefault(hdrs.VARY, "Origin")
             origin = request.headers.get(hdrs.ORIGIN)
             if self.allows(origin):
                 response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
@@ -130,10 +131,9 @@ class ProxyPolicy:
 
     def for_request(self, request: web.Request) -> str | None:
         peer = None
-        if request.transport is not None:
-            info = request.transport.get_extra_info("peername")
-            if isinstance(info, tuple | list) and info:
-                peer = str(info[0])
+        info = request.protocol.peername  # the connection's, read once per connection
+        if isinstance(info, tuple | list) and info:
+            peer = str(info[0])
         if not self.networks:  # no trusted proxy: the socket peer, whatever the headers say
             return peer
         return self.client_ip(peer, request.headers.getall("X-Forwarded-For", []))

@@ -59,12 +59,19 @@ class FallbackCounters:
         """True while calls are served by the per-process fallback."""
         return self._down
 
+    def _usable(self) -> bool:
+        """Whether to ask the primary now: always while it is up, else one probe at a time."""
+        if not self._down:
+            return True
+        if self._clock() < self._next_probe:
+            return False
+        self._next_probe = self._clock() + self._retry_interval
+        return True
+
     async def _try(self, op: str, *args: Any) -> tuple[bool, Any]:
         """(True, result) from the primary, or (False, None) when it cannot answer now."""
-        if self._down:
-            if self._clock() < self._next_probe:
-                return False, None
-            self._next_probe = self._clock() + self._retry_interval  # one probe at a time
+        if not self._usable():
+            return False, None
         try:
             result = await getattr(self.primary, op)(*args)
         except Exception as exc:  # noqa: BLE001 - the policy: never raise to the caller
@@ -115,9 +122,14 @@ class FallbackCounters:
         return counts, [None] * len(cache_keys)  # the cache misses while the primary is down
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
-        ok, result = await self._try("hit", key, limit, window_seconds)
-        if ok:
-            return result
+        if self._usable():  # `_try` written out: this one is on every generation's path
+            try:
+                result = await self.primary.hit(key, limit, window_seconds)
+            except Exception as exc:  # noqa: BLE001 - the policy: never raise to the caller
+                self._mark_down(exc)
+            else:
+                self._mark_up()
+                return result
         self._metrics.counters_fallback.inc()
         return await self._memory.hit(key, limit, window_seconds)
 

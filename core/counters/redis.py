@@ -81,6 +81,7 @@ return 0
 """
 
 
+_FAILURES = (RedisError, OSError, TimeoutError)  # no answer from Redis
 _MORE = object()  # what the reply parser gives while a reply is still incomplete
 
 
@@ -277,44 +278,49 @@ class RedisCounters:
         return self._prefix + key
 
     async def _command(self, *command):
-        if self._batch is None:
-            return await self._redis.execute_command(*command)
-        return await self._batch.call(*command)
+        """One command; any failure to get an answer becomes `CountersUnavailable` (one frame
+        per call: this is on every request's path)."""
+        try:
+            if self._batch is None:
+                return await self._redis.execute_command(*command)
+            return await self._batch.call(*command)
+        except _FAILURES as exc:
+            raise await self._unavailable(exc) from exc
 
     async def _script(self, script, keys: list[str], args: list):
-        if self._batch is not None:
-            try:
-                return await self._batch.call("EVALSHA", script.sha, len(keys), *keys, *args)
-            except NoScriptError:  # Redis restarted (or flushed its scripts): load it again
-                pass
-        return await script(keys=keys, args=args)
-
-    async def _run(self, awaitable):
-        """Await one Redis call; any failure to get an answer becomes `CountersUnavailable`."""
+        """One script (EVALSHA, loaded again if Redis lost it), failing as `_command` does."""
         try:
-            return await awaitable
-        except (RedisError, OSError, TimeoutError) as exc:
-            # Drop the idle pooled connections: after a Redis restart they are all stale, and
-            # keeping them would cost one failed call each before service recovers. Busy ones
-            # are left to their own calls, so one slow reply does not fail its neighbours.
-            try:
-                await self._redis.connection_pool.disconnect(inuse_connections=False)
-            except Exception:  # noqa: BLE001 - best effort on an already broken pool
-                pass
-            raise CountersUnavailable(f"redis: {type(exc).__name__}") from exc
+            if self._batch is not None:
+                try:
+                    return await self._batch.call("EVALSHA", script.sha, len(keys), *keys, *args)
+                except NoScriptError:  # Redis restarted (or flushed its scripts): load it again
+                    pass
+            return await script(keys=keys, args=args)
+        except _FAILURES as exc:
+            raise await self._unavailable(exc) from exc
+
+    async def _unavailable(self, exc: Exception) -> CountersUnavailable:
+        # Drop the idle pooled connections: after a Redis restart they are all stale, and
+        # keeping them would cost one failed call each before service recovers. Busy ones
+        # are left to their own calls, so one slow reply does not fail its neighbours.
+        try:
+            await self._redis.connection_pool.disconnect(inuse_connections=False)
+        except Exception:  # noqa: BLE001 - best effort on an already broken pool
+            pass
+        return CountersUnavailable(f"redis: {type(exc).__name__}")
 
     async def reserve(self, key: str, limit: int, ttl_seconds: int,
                       units: int = 1) -> tuple[bool, int]:
-        ok, count = await self._run(self._script(
+        ok, count = await self._script(
             self._reserve, [self._k(key)],
-            [int(limit), max(1, int(ttl_seconds)), max(1, int(units))]))
+            [int(limit), max(1, int(ttl_seconds)), max(1, int(units))])
         return bool(ok), int(count)
 
     async def release(self, key: str) -> None:
-        await self._run(self._script(self._release, [self._k(key)], []))
+        await self._script(self._release, [self._k(key)], [])
 
     async def get_count(self, key: str) -> int:
-        value = await self._run(self._command("GET", self._k(key)))
+        value = await self._command("GET", self._k(key))
         return int(value or 0)
 
     async def read(self, count_keys: Sequence[str],
@@ -323,47 +329,49 @@ class RedisCounters:
         if not keys:
             return [], []
         if self._batch is None:  # a cluster: the keys are read slot by slot
-            values = await self._run(self._redis.mget_nonatomic(keys))
+            try:
+                values = await self._redis.mget_nonatomic(keys)
+            except _FAILURES as exc:
+                raise await self._unavailable(exc) from exc
         else:
-            values = await self._run(self._command("MGET", *keys))
+            values = await self._command("MGET", *keys)
         n = len(count_keys)
         return [int(v or 0) for v in values[:n]], list(values[n:])
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> tuple[bool, float]:
         window_us = int(window_seconds * 1_000_000)
-        ok, retry_us = await self._run(  # ":log": not the sorted set an older release kept
-            self._script(self._hit, [self._k(key) + ":log"], [int(limit), window_us])
-        )
+        ok, retry_us = await self._script(  # ":log": not the sorted set an older release kept
+            self._hit, [self._k(key) + ":log"], [int(limit), window_us])
         if ok:
             return True, 0.0
         return False, max(0.001, int(retry_us) / 1_000_000)
 
     async def cache_get(self, key: str) -> bytes | None:
-        return await self._run(self._command("GET", self._k(key)))
+        return await self._command("GET", self._k(key))
 
     async def cache_set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        await self._run(self._command("SET", self._k(key), value, "EX", max(1, int(ttl_seconds))))
+        await self._command("SET", self._k(key), value, "EX", max(1, int(ttl_seconds)))
 
     async def cache_swap(self, key: str, expected: bytes | None, value: bytes,
                          ttl_seconds: int) -> bool:
-        stored = await self._run(self._script(
+        stored = await self._script(
             self._swap, [self._k(key)],
-            ["1" if expected is None else "0", expected or b"", value, max(1, int(ttl_seconds))]))
+            ["1" if expected is None else "0", expected or b"", value, max(1, int(ttl_seconds))])
         return bool(stored)
 
     async def acquire_lock(self, key: str, ttl_seconds: float) -> str | None:
         token = secrets.token_hex(16)
         px = max(1, int(ttl_seconds * 1000))
-        ok = await self._run(self._command("SET", self._k(key), token, "NX", "PX", px))
+        ok = await self._command("SET", self._k(key), token, "NX", "PX", px)
         return token if ok else None
 
     async def release_lock(self, key: str, token: str) -> None:
-        await self._run(self._script(self._unlock, [self._k(key)], [token]))
+        await self._script(self._unlock, [self._k(key)], [token])
 
     async def ping(self) -> None:
         """Over the connection the commands use: a readiness "ok" (which also ends the
         fallback) means they can go through, not only that a new connection could."""
-        await self._run(self._command("PING"))
+        await self._command("PING")
 
     async def close(self) -> None:
         if self._batch is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from core.errors import ThreadrError
 from core.models import Source, ThreadOptions, ThreadRequest
@@ -36,7 +36,7 @@ def _thread_request(body: ThreadCreate) -> ThreadRequest:
 
 
 def wants_stream(request: web.Request) -> bool:
-    return "text/event-stream" in request.headers.get("Accept", "")
+    return "text/event-stream" in request.headers.get(hdrs.ACCEPT, "")
 
 
 async def create_thread(request: web.Request) -> web.StreamResponse:
