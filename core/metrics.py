@@ -52,6 +52,21 @@ class _HttpRequests:
         yield latency
 
 
+class _Total:
+    """A counter without labels and without a lock, for one on every cache hit's path (an
+    event loop, the only writer, does not need the lock; see `_HttpRequests`)."""
+
+    def __init__(self, name: str, documentation: str) -> None:
+        self._name, self._documentation = name, documentation
+        self.value = 0
+
+    def inc(self) -> None:
+        self.value += 1
+
+    def collect(self):
+        yield CounterMetricFamily(self._name, self._documentation, value=self.value)
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -65,7 +80,8 @@ class Metrics:
         self.quota_rejections = Counter(
             "threadr_quota_rejections", "Requests refused by a quota", ["kind"], registry=r
         )
-        self.cache_hits = Counter("threadr_cache_hits", "Thread cache hits", registry=r)
+        self.cache_hits = _Total("threadr_cache_hits", "Thread cache hits")
+        r.register(self.cache_hits)
         self.counters_fallback = Counter(
             "threadr_counters_fallback", "Quota checks served by the per-process fallback",
             registry=r,

@@ -42,7 +42,7 @@ async def test_an_anonymous_hit_makes_no_store_call_and_takes_no_quota_unit(
     first = await _post(client, body)
     assert first.status == 200 and not (await first.json())["cached"]
     assert await _used(client) == 1  # the quota of one is used up
-    hits_before = services.metrics.cache_hits._value.get()
+    hits_before = services.metrics.cache_hits.value
     spy.calls.clear()
     again = await _post(client, body)  # the same bytes: answered without parsing
     assert again.status == 200, await again.text()
@@ -50,7 +50,7 @@ async def test_an_anonymous_hit_makes_no_store_call_and_takes_no_quota_unit(
     assert thread["cached"] and thread["id"] is None
     assert spy.calls == []
     assert await _used(client) == 1
-    assert services.metrics.cache_hits._value.get() == hits_before + 1
+    assert services.metrics.cache_hits.value == hits_before + 1
     refused = await _post(client, json.dumps({"text": OTHER}).encode())
     assert refused.status == 429  # a new thread still needs a unit
 
