@@ -1,8 +1,9 @@
 """Page furniture that must never reach a thread: pure functions over an article's text.
 
-- Datelines: "(CNN)", "WASHINGTON (Reuters) –", "New Delhi, India (CNN)", "LONDON — " at the
-  start of the article, and the glue of a dateline into the first word ("WashingtonThis").
-  An agency tag in parentheses goes wherever it stands.
+- Datelines: "(CNN)", "WASHINGTON (Reuters) –", "New Delhi, India (CNN)", "LONDON — ", a
+  source's credit "(The Hollywood Reporter)" at the start of the article, and the glue of
+  a dateline into the first word ("WashingtonThis"). An agency tag in parentheses goes
+  wherever it stands.
 - Furniture written in place of a sentence: "Scroll down for video", "Watch the video",
   "Advertisement", shop widgets ("Visit site", "Buy now"), capitalised, so not a verb
   phrase inside a sentence.
@@ -35,7 +36,8 @@ from core.generate.sentences import sentences_in
 _AGENCY = r"\((?:CNN|Reuters|AP|AFP|UPI|dpa|DPA|Xinhua|EFE|ANSA|Bloomberg)\)"
 _DATELINE = re.compile(
     rf"^(?:(?:[A-Z][\w.'’-]*,?\s+){{0,4}}{_AGENCY}\s*(?:[-–—]+\s*)?"  # Boston (CNN) --
-    r"|[A-Z]{3,}(?:[ ,]+[A-Z][\w.]*){0,3}\s+[-–—]+\s+)"  # LONDON — ; NEW YORK, N.Y. —
+    r"|[A-Z]{3,}(?:[ ,]+[A-Z][\w.]*){0,3}\s+[-–—]+\s+"  # LONDON — ; NEW YORK, N.Y. —
+    r"|\((?:[A-Z][\w.&'’-]*\s?){1,4}\)\s*(?:[-–—]+\s*)?(?=[A-Z]))"  # (The Hollywood Reporter)Stan…
 )
 _AGENCY_ANYWHERE = re.compile(rf"\s*{_AGENCY}\s*(?:[-–—]+\s)?")
 _OPENERS = (

@@ -61,7 +61,7 @@ class OfflineGenerator:
     """
 
     name = "offline"
-    cache_key_part = "offline:v5"  # bumped whenever the same article gives another thread
+    cache_key_part = "offline:v6"  # bumped whenever the same article gives another thread
     breaker_state = None  # no LLM behind it
 
     async def close(self) -> None:

@@ -4,9 +4,10 @@
 - Then the best-scored sentences while the whole-sentence packing stays within the target
   number of posts, skipping repeats (content overlap with a kept sentence), weak sentences
   and sentences that cannot fit one post whole.
-- A sentence that points back (He/It/This/But… as its first word, or inside a quotation
-  opened by the sentence before) is kept only with the article sentence right before it:
-  both are added, or it is skipped.
+- A sentence that points back (He/It/This/But… as its first word, a time counted from the
+  sentence before such as "Three years later", or inside a quotation opened by the sentence
+  before) is kept only with the article sentence right before it: both are added, or it is
+  skipped.
 - Packing: kept sentences in article order fill each post greedily, across paragraph
   breaks; a sentence that does not fit the rest of a post opens the next one, so no
   sentence that fits a post is ever cut.
@@ -26,6 +27,16 @@ POINTING_BACK = re.compile(
     r"cependant|él|ella|ellos|ellas|esto|pero)\b",
     re.IGNORECASE,
 )
+# A time counted from something the sentence before told ("Three years later, he…", "The
+# next morning…", "Afterwards…"); not one that names its anchor ("Two days after his
+# interview…", "Earlier this month…").
+RELATIVE_TIME = re.compile(
+    r"^(?:(?:[\w-]+ ){0,2}(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|moments?) "
+    r"(?:later|earlier)|(?:later|earlier) that (?:day|week|month|year|morning|afternoon|"
+    r"evening|night)|the (?:next|following) (?:day|week|month|year|morning|afternoon|evening|"
+    r"night)|(?:soon |shortly )?afterwards?|(?:soon|shortly) after(?=,)|later(?=,))\b",
+    re.IGNORECASE,
+)
 LEAD_MARGIN = 0.7  # the first sentence leads unless another scores 1/0.7 times higher
 REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
 FLOOR = 0.05  # a sentence scoring below this share of the best one is not worth a post
@@ -34,8 +45,11 @@ MAX_MISSES = 25  # a full thread rarely takes another sentence: stop looking aft
 
 
 def points_back(r: Ranked) -> bool:
-    """It opens on a word pointing back, or inside a quotation opened before it."""
-    return r.sentence.quoted or POINTING_BACK.match(r.sentence.text) is not None
+    """It opens on a word pointing back or a time counted from the sentence before, or
+    inside a quotation opened before it."""
+    text = r.sentence.text
+    return (r.sentence.quoted or POINTING_BACK.match(text) is not None
+            or RELATIVE_TIME.match(text) is not None)
 
 
 def choose_lead(ranked: Sequence[Ranked]) -> Ranked | None:

@@ -212,7 +212,7 @@ async def test_generate_returns_an_offline_thread_and_streams_each_post():
         streamed.append((i, text))
 
     thread = await OfflineGenerator().generate(article, ThreadOptions(), on_post)
-    assert thread.generator == "offline" and OfflineGenerator().cache_key_part == "offline:v5"
+    assert thread.generator == "offline" and OfflineGenerator().cache_key_part == "offline:v6"
     assert thread.source.title == TITLE and thread.source.author == "Ann"
     assert [p.text for p in thread.posts] == [t for _, t in streamed]
     assert [i for i, _ in streamed] == list(range(len(thread.posts)))

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.generate import select
 from core.generate.clean import clean_paragraph, closing_marks, is_caption, open_quotations, unglue
 from core.generate.labels import full_story, language_of
 from core.generate.offline import summarize
@@ -38,6 +39,8 @@ def body(n: int, start: int = 0) -> list[str]:
         ("WASHINGTON (Reuters) – The Senate voted on Monday.", "The Senate voted on Monday."),
         ("LONDON — Prices rose again in March.", "Prices rose again in March."),
         ("Boston (CNN) -- Jurors found him guilty.", "Jurors found him guilty."),
+        ("(The Hollywood Reporter)Stan Freberg has died.", "Stan Freberg has died."),
+        ("(EW.com) -- The show returns in May.", "The show returns in May."),
     ],
 )
 def test_datelines_are_removed(raw, clean):
@@ -164,6 +167,21 @@ def test_a_sentence_pointing_back_comes_with_its_antecedent_or_not_at_all():
         for i, line in enumerate(lines):
             if re.match(r"(It|But)\b", line) and line[:30] in joined:
                 assert lines[i - 1][:-1] in joined
+
+
+@pytest.mark.parametrize(("sentence", "points_back"), [
+    ("Three years later, he presented a radio show.", True),
+    ("A day later, the teenager told him.", True),
+    ("The next morning the guards were found.", True),
+    ("Later that evening the mayor resigned.", True),
+    ("Afterwards producers removed the plate.", True),
+    ("Two days after his interview with police, he fled.", False),  # names its anchor
+    ("Earlier this month the council voted.", False),  # counted from the article's date
+    ("The next generation of phones is here.", False),
+])
+def test_a_time_counted_from_the_sentence_before_points_back(sentence, points_back):
+    ranked = rank(sentences_of(" ".join([*body(3), sentence])), "")
+    assert select.points_back(ranked[-1]) is points_back
 
 
 def test_sentences_that_fit_a_post_are_never_cut_across_posts():
