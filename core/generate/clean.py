@@ -58,11 +58,14 @@ _FURNITURE = re.compile(
 _OPENING_ADVERB = r"[A-Z][a-z]{3,}(?:ally|ously|ately|ently|fully|edly)"
 # A capitalised preposition after a lowercase word, then a name and a comma, starts a
 # sentence ("…in a row On Wednesday, the Princess…"; not "…in In Bruges and…").
+# An existential "There" before a verb does too ("…safety concerns There were three…"; not
+# the song "Over There and…").
 # The white space is found first, the character before it checked after (`_GLUED_AFTER`): a
 # look-behind opening the pattern would be tried at every character.
 _GLUE = re.compile(
     rf"\s+(?=[A-Z])(?=(?:{_OPENERS})\s+[a-z0-9]|(?:On|In|At|After|During)\s+[A-Z]\w*(?:\s[A-Z]\w*)?,"
-    rf"|{_OPENING_ADVERB},?\s+[a-z])"
+    rf"|{_OPENING_ADVERB},?\s+[a-z]"
+    r"|There\s+(?:is|are|was|were|has|have|had|will|would|could|may|might|seems?|seemed)\b)"
 )
 _GLUED_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789%’'”)")
 _NOT_GLUE = re.compile(r"\b(?:plan|type|grade|class|group|vitamin|part|section)$", re.I)

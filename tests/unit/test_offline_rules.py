@@ -98,11 +98,16 @@ def test_a_caption_glued_to_the_next_sentence_is_cut_off_and_marked():
                   "leucogenys, it earned its name.") == [
         "It has a rounded penis compared to other macaques",
         "Officially named Macaca leucogenys, it earned its name."]
+    assert unglue("He will leave Facebook to help Uber defend safety concerns There were three "
+                  "assault cases in December.") == [
+        "He will leave Facebook to help Uber defend safety concerns",
+        "There were three assault cases in December."]
     for whole in ("She told The Times that it was over.", "The scientist He Jiankui was jailed.",
                   "Botham's 149 in the 3rd Test at Headingly had Benaud unleashing praise.",
                   "They told Kelly that the club would sell Connolly in the summer.",
                   "Take vitamin A daily, and I think you will be fine.",
-                  "Her Majesty opened it, and They Might Be Giants played on the day."):
+                  "Her Majesty opened it, and They Might Be Giants played on the day.",
+                  "The band played Over There and other songs from the war."):
         assert unglue(whole) == [whole]
 
 
