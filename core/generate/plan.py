@@ -19,7 +19,7 @@ from core.generate.clean import closing_marks, has_quotation_marks, open_quotati
 from core.generate.compress import compress, shorten
 from core.generate.labels import full_story
 from core.generate.rank import Ranked, Sentence, similarity
-from core.generate.select import REDUNDANT, pack, points_back
+from core.generate.select import REDUNDANT, pack, points_back, stranger
 from core.models import DEFAULT_MAX_POSTS, LinkPolicy, Numbering, ThreadOptions, Tone
 from core.text import numbering_width, pack_units
 from core.text.platforms import rules_for
@@ -145,8 +145,8 @@ class Plan:
         return kept
 
     def _with(self, kept, r, by_index, count) -> list[Ranked] | None:
-        """`kept` plus `r` if it is new, fits, repeats nothing, has its antecedent and
-        does not add a post."""
+        """`kept` plus `r` if it is new, fits, repeats nothing, has its antecedent (and
+        whoever it names by title alone) and does not add a post."""
         if r is None or r in kept or self.too_long(r):
             return None
         if points_back(r) and by_index.get(r.sentence.index - 1) not in kept:
@@ -154,7 +154,7 @@ class Plan:
         if any(similarity(r.terms, k.terms) > REDUNDANT for k in kept):
             return None
         trial = sorted([*kept, r], key=lambda k: k.sentence.index)
-        return trial if self.count(trial) <= count else None
+        return trial if stranger(r, trial) is None and self.count(trial) <= count else None
 
     def _concludes(self, kept: list[Ranked]) -> bool:
         """The ranking kept a sentence from the article's closing part."""

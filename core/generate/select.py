@@ -8,6 +8,9 @@
   sentence before such as "Three years later", or inside a quotation opened by the sentence
   before) is kept only with the article sentence right before it: both are added, or it is
   skipped.
+- A sentence calling someone by title and surname alone ("Mr. Hatfield") is kept only with
+  a sentence before it that names them: the last such sentence comes with it, or it is
+  skipped.
 - Packing: kept sentences in article order fill each post greedily, across paragraph
   breaks; a sentence that does not fit the rest of a post opens the next one, so no
   sentence that fits a post is ever cut.
@@ -37,6 +40,12 @@ RELATIVE_TIME = re.compile(
     r"night)|(?:soon |shortly )?afterwards?|(?:soon|shortly) after(?=,)|later(?=,))\b",
     re.IGNORECASE,
 )
+# A person by title and surname alone ("as Mr. Hatfield calls it", "Dr Fan said"): someone a
+# sentence before must have introduced. Not a full name ("Dr. Christopher Kuhar"), a title
+# before a name ("Mr Justice Warby") or a naming ("only named as Mr Zhang").
+# (No look-behind or leading \b in the pattern: then it is tried at every character.)
+_TITLED = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?! [A-Z][a-z])")
+_NAMING = ("named ", "named as ", "called ", "known as ")
 LEAD_MARGIN = 0.7  # the first sentence leads unless another scores 1/0.7 times higher
 REDUNDANT = 0.5  # Jaccard overlap above which a sentence repeats one already kept
 FLOOR = 0.05  # a sentence scoring below this share of the best one is not worth a post
@@ -50,6 +59,28 @@ def points_back(r: Ranked) -> bool:
     text = r.sentence.text
     return (r.sentence.quoted or POINTING_BACK.match(text) is not None
             or RELATIVE_TIME.match(text) is not None)
+
+
+def stranger(r: Ranked, kept: Sequence[Ranked]) -> str | None:
+    """The surname of someone `r` calls by title alone ("Mr. Hatfield") whom neither `r`
+    before that nor any sentence of `kept` before `r` names; None when there is nobody."""
+    text = r.sentence.text
+    earlier = None
+    for m in _TITLED.finditer(text):
+        before = text[: m.start()]
+        if before[-1:].isalnum() or before.endswith(_NAMING) or m.group(1) in before:
+            continue  # inside a word ("HMrs"), a naming, or named earlier in the sentence
+        if earlier is None:
+            earlier = " ".join(k.sentence.text for k in kept if k.sentence.index < r.sentence.index)
+        if m.group(1) not in earlier:
+            return m.group(1)
+    return None
+
+
+def _introduction(r: Ranked, surname: str, ranked: Sequence[Ranked]) -> Ranked | None:
+    """The last sentence before `r` that names `surname`."""
+    return next((k for k in reversed(ranked)
+                 if k.sentence.index < r.sentence.index and surname in k.sentence.text), None)
 
 
 def choose_lead(ranked: Sequence[Ranked]) -> Ranked | None:
@@ -87,9 +118,16 @@ def choose(
             if before is None or points_back(before) or too_long(before):
                 continue  # its antecedent is not in the thread: skip it
             bundle = [before, r]
+        if (surname := stranger(r, [*kept, *bundle])) is not None:  # "Mr. Hatfield": who?
+            intro = _introduction(r, surname, ranked)
+            if intro is None or points_back(intro) or too_long(intro):
+                continue
+            bundle = [intro, *bundle]
         if any(similarity(b.terms, k.terms) > REDUNDANT for b in bundle for k in kept):
             continue
         trial = sorted([*kept, *bundle], key=lambda k: k.sentence.index)
+        if any(stranger(b, trial) for b in bundle):
+            continue
         if fits(trial):
             kept = trial
             chosen.update(b.sentence.index for b in bundle)

@@ -3,6 +3,7 @@ datelines, captions, furniture, whole sentences across posts, the closing post's
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -187,6 +188,27 @@ def test_a_sentence_pointing_back_comes_with_its_antecedent_or_not_at_all():
 def test_a_time_counted_from_the_sentence_before_points_back(sentence, points_back):
     ranked = rank(sentences_of(" ".join([*body(3), sentence])), "")
     assert select.points_back(ranked[-1]) is points_back
+
+
+def test_a_person_called_by_title_alone_comes_after_the_sentence_naming_them():
+    named = "Josh Hatfield, 27, has been to the skin clinic about twenty times so far."
+    titled = "The laser treatment is skin maintenance, as Mr. Hatfield calls it, and costly."
+    ranked = rank(sentences_of(" ".join([*body(3), named, titled])), "")
+    assert select.stranger(ranked[-1], ranked[:3]) == "Hatfield"
+    assert select.stranger(ranked[-1], ranked[:4]) is None
+    for whole in ("Dr. Christopher Kuhar, the director, said the gorilla was fine.",
+                  "The victim, only named as Mr Zhang, was travelling home.",
+                  "Last month Mr Justice Warby lifted the gagging order.",
+                  "Sarah Watson said Ms Watson was never asked."):
+        assert select.stranger(rank(sentences_of(whole), "")[0], []) is None
+    # the titled sentence scores best, the one naming him worst: it brings its introduction
+    scored = [replace(r, score=9.0 if r is ranked[-1] else 0.5 if r is ranked[-2] else 1.0)
+              for r in ranked]
+    for room in (2, 3, 5):
+        kept = [r.sentence.text for r in select.choose(scored, scored[0], lambda k, n=room: len(k) <= n,
+                                                       lambda r: False)]
+        assert titled not in kept or named in kept
+        assert (titled in kept) is (room >= 3)  # the lead and the two of them
 
 
 def test_sentences_that_fit_a_post_are_never_cut_across_posts():
