@@ -95,10 +95,10 @@ def _error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
 
 # case-insensitive keys made once: a plain str key is case-folded again on every use. Every
 # API answer says `Vary: Origin`: CORS may grant it to one origin and not to another.
-_PAGE, _API = (tuple((istr(name), value) for name, value in (*kind.items(), *extra))
-               for kind, extra in ((SECURITY_HEADERS, [("Server", "Threadr")]),
-                                   (API_SECURITY_HEADERS, [("Server", "Threadr"),
-                                                           ("Vary", "Origin")])))
+_PAGE = tuple((istr(name), value) for name, value in
+              [*SECURITY_HEADERS.items(), ("Server", "Threadr")])
+_API = tuple((istr(name), value) for name, value in
+             [*API_SECURITY_HEADERS.items(), ("Server", "Threadr"), ("Vary", "Origin")])
 _ORIGIN, _REQUEST_ID = istr("Origin"), istr("X-Request-Id")
 
 
